@@ -1,0 +1,56 @@
+"""Who may call what. Every route declares one of these guards (a test walks the route
+table to make sure); the few anonymous routes are listed in ``PUBLIC_PATHS``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from dlv.db.models import Role
+
+# Reachable without credentials: logging in, liveness, the API description, the UI.
+PUBLIC_PATHS = frozenset({"/api/auth/login", "/health", "/schema", "/"})
+PUBLIC_PREFIXES = ("/schema/", "/ui", "/assets/")
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """The caller of a request: a logged-in user (or, later, an API token)."""
+
+    id: str
+    name: str
+    role: str
+    kind: str = "user"
+
+
+LOGIN_HINT = "Log in at POST /api/auth/login and send the access token as 'Authorization: Bearer <token>'."
+
+
+def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise NotAuthorizedException(f"This endpoint needs you to be logged in. {LOGIN_HINT}")
+    return principal
+
+
+def requires_viewer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Read access: any logged-in user (admin or viewer)."""
+    principal = _principal(connection)
+    if principal.role not in (Role.ADMIN.value, Role.VIEWER.value):
+        raise PermissionDeniedException(f"A token with role '{principal.role}' cannot read this; use a viewer or admin login.")
+
+
+def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Writes and administration: admins only."""
+    principal = _principal(connection)
+    if principal.role != Role.ADMIN.value:
+        raise PermissionDeniedException(
+            f"This action needs the admin role and you are '{principal.role}'; ask an admin to do it or to change your role."
+        )
+
+
+def is_public_path(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)

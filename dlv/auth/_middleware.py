@@ -1,0 +1,38 @@
+"""Reads the bearer token of each request and puts the caller on ``connection.user``.
+
+A request without credentials passes through as anonymous (guards then decide); a request
+with a bad, expired or revoked credential is refused with 401 here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from dlv.auth._guards import LOGIN_HINT, Principal
+from dlv.auth._tokens import InvalidToken, read_access_token
+from dlv.db.models import User
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization")
+        if not header:
+            return AuthenticationResult(user=None, auth=None)
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise NotAuthorizedException(f"The Authorization header must be 'Bearer <token>'. {LOGIN_HINT}")
+        token = credentials.strip()
+        state = connection.app.state
+        try:
+            user_id = read_access_token(token, state.settings.secret_key)
+        except InvalidToken as exc:
+            raise NotAuthorizedException(f"Not logged in: {exc}.") from None
+        session = state.alchemy.provide_session(state, connection.scope)
+        user = await session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise NotAuthorizedException("Not logged in: this account no longer exists or is deactivated.")
+        return AuthenticationResult(user=Principal(id=str(user.id), name=user.username, role=user.role), auth=token)

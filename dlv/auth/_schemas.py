@@ -1,0 +1,61 @@
+"""Request and response shapes of the auth endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+RoleName = Literal["admin", "viewer"]
+Username = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=150,
+        pattern=r"^[A-Za-z0-9_.@-]+$",
+        description="Letters, digits and _ . @ - only.",
+    ),
+]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    password: str
+
+
+class AccessToken(msgspec.Struct):
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+class Me(msgspec.Struct):
+    id: UUID
+    username: str
+    role: str
+
+
+class UserRead(msgspec.Struct):
+    id: UUID
+    username: str
+    role: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    password: Password
+    role: RoleName = "viewer"
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """PATCH body: only the fields sent are changed."""
+
+    role: RoleName | msgspec.UnsetType = msgspec.UNSET
+    is_active: bool | msgspec.UnsetType = msgspec.UNSET
+    password: Password | msgspec.UnsetType = msgspec.UNSET

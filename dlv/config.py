@@ -1,0 +1,116 @@
+"""Settings read from ``DLV_*`` environment variables.
+
+Every setting is a field of :class:`Settings`; the README's configuration table lists the
+same names. Invalid values stop start-up with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal, Mapping
+
+import msgspec
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """A ``DLV_*`` variable holds a value DLV cannot use; the message names it."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    data_dir: Path = Path(".dlv")
+    database_url: str = ""
+    neo4j_uri: str | None = None
+    neo4j_user: str | None = None
+    neo4j_password: str | None = None
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_username: str = "admin"
+    admin_password: str | None = None
+    token_lifetime_minutes: int = 60
+    log_level: LogLevel = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _env_name(field: str) -> str:
+    return f"DLV_{field.upper()}"
+
+
+def _coerce(field: str, raw: str) -> object:
+    """Turn one environment string into the field's type, naming the variable on failure."""
+    annotation = Settings.__annotations__[field]
+    try:
+        if annotation == "int":
+            return int(raw)
+        if annotation == "Path":
+            return Path(raw)
+        if annotation == "LogLevel":
+            value = raw.upper()
+            if value not in LogLevel.__args__:  # type: ignore[attr-defined]
+                raise ValueError
+            return value
+    except ValueError:
+        expected = {
+            "int": "a whole number",
+            "LogLevel": "one of " + ", ".join(LogLevel.__args__),  # type: ignore[attr-defined]
+        }[annotation]
+        raise SettingsError(f"{_env_name(field)}={raw!r} is not valid: expected {expected}.") from None
+    return raw
+
+
+def _load_or_create_secret_key(data_dir: Path) -> str:
+    """Keep one generated key in the data dir (0600) so tokens and secrets survive restarts."""
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``environ`` (default: the process environment)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for field in Settings.__struct_fields__:
+        raw = environ.get(_env_name(field))
+        if raw is not None and raw != "":
+            values[field] = _coerce(field, raw)
+    settings = Settings(**values)  # type: ignore[arg-type]
+
+    if not 1 <= settings.port <= 65535:
+        raise SettingsError(f"DLV_PORT={settings.port} is not valid: expected a port between 1 and 65535.")
+    if settings.token_lifetime_minutes < 1:
+        raise SettingsError(
+            f"DLV_TOKEN_LIFETIME_MINUTES={settings.token_lifetime_minutes} is not valid: expected at least 1."
+        )
+    database_url = settings.database_url or f"sqlite+aiosqlite:///{(settings.data_dir / 'dlv.db').resolve()}"
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise SettingsError(
+            f"DLV_DATABASE_URL is not valid: expected a URL starting with postgresql+asyncpg:// "
+            f"or sqlite+aiosqlite://, got one starting with {database_url.split(':', 1)[0]!r}."
+        )
+    if settings.secret_key and len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"DLV_SECRET_KEY is too short: expected at least {MIN_SECRET_KEY_LENGTH} characters "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if settings.neo4j_uri and not settings.neo4j_uri.startswith(("bolt://", "neo4j://", "bolt+s://", "neo4j+s://")):
+        raise SettingsError("DLV_NEO4J_URI is not valid: expected a bolt:// or neo4j:// URI.")
+    if settings.is_sqlite or database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret_key = settings.secret_key or _load_or_create_secret_key(settings.data_dir)
+    return msgspec.structs.replace(settings, database_url=database_url, secret_key=secret_key)

@@ -1,0 +1,117 @@
+"""DLV's error hierarchy and its mapping to RFC 9457 problem details.
+
+Every error response is ``application/problem+json`` with ``status``, ``title`` and a
+``detail`` sentence that says what was wrong and what to send instead; validation errors
+add ``errors``: one entry per offending field.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+logger = logging.getLogger("dlv")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DLVError(HTTPException):
+    """Base for errors DLV raises on purpose; ``detail`` is shown to the user as is."""
+
+    status_code = 400
+
+
+class BadRequest(DLVError):
+    status_code = 400
+
+
+class Conflict(DLVError):
+    status_code = 409
+
+
+class NotFound(DLVError):
+    status_code = 404
+
+
+class Unavailable(DLVError):
+    status_code = 503
+
+
+def problem(status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "status": status,
+        "title": HTTPStatus(status).phrase,
+        "detail": detail,
+    }
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(extra: Any) -> list[dict[str, Any]]:
+    errors = []
+    for item in extra if isinstance(extra, list) else []:
+        if isinstance(item, dict):
+            errors.append(
+                {
+                    "field": item.get("key") or item.get("field") or "body",
+                    "message": item.get("message", ""),
+                    "source": item.get("source", "body"),
+                }
+            )
+    return errors
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = _field_errors(exc.extra)
+    if errors:
+        named = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
+        detail = f"The request has invalid fields ({named}). Fix them and send the request again."
+    else:
+        detail = f"{exc.detail}. Send a JSON body that matches the schema at /schema."
+    return problem(400, detail, errors=errors or None)
+
+
+def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return problem(exc.status_code, exc.detail, headers=exc.headers, **extra)
+
+
+def repository_handler(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[dict[str, Any]]:
+    if isinstance(exc, NotFoundError):
+        return problem(404, "No such item: check the id in the URL.")
+    if isinstance(exc, DuplicateKeyError):
+        return problem(409, "An item with the same unique key already exists: choose another name or update it instead.")
+    logger.exception("repository error on %s %s", request.method, request.url.path)
+    return problem(500, "The database rejected the request.")
+
+
+def database_unavailable_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+        return problem(503, "The database is unavailable right now; retry in a few seconds.", headers={"Retry-After": "5"})
+    logger.exception("database error on %s %s", request.method, request.url.path)
+    return problem(500, "The database rejected the request.")
+
+
+def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "DLV hit an internal error; the server log has the details.")
+
+
+exception_handlers = {
+    ValidationException: validation_handler,
+    HTTPException: http_handler,
+    RepositoryError: repository_handler,
+    DBAPIError: database_unavailable_handler,
+    Exception: internal_handler,
+}
+
+__all__ = ["BadRequest", "Conflict", "DLVError", "NotFound", "Unavailable", "exception_handlers", "problem"]
