@@ -2,8 +2,9 @@
 
 from advanced_alchemy.base import orm_registry
 
+from dlv.db.models._nodes import Node, NodeCheck
 from dlv.db.models._users import Role, User
 
 metadata = orm_registry.metadata
 
-__all__ = ["Role", "User", "metadata"]
+__all__ = ["Node", "NodeCheck", "Role", "User", "metadata"]

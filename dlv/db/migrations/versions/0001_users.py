@@ -1,6 +1,6 @@
 """users
 
-Revision ID: a798e208f9b3
+Revision ID: 0001_users
 Revises: 
 Create Date: 2026-11-26 03:33:23.921097
 
@@ -13,7 +13,7 @@ import advanced_alchemy.types
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'a798e208f9b3'
+revision: str = '0001_users'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
