@@ -23,6 +23,7 @@ from dlv.config import Settings, load_settings
 from dlv.db.models import metadata
 from dlv.health import health
 from dlv.lib.exceptions import exception_handlers
+from dlv.lineage import LINEAGE_CONTROLLERS
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -69,7 +70,7 @@ class CorePlugin(InitPluginProtocol):
         alchemy = alchemy_config(self.settings)
         app_config.plugins.append(SQLAlchemyPlugin(config=alchemy))
         app_config.state = State({"settings": self.settings, "alchemy": alchemy})
-        app_config.route_handlers.extend([health, AuthController, UserController])
+        app_config.route_handlers.extend([health, AuthController, UserController, *LINEAGE_CONTROLLERS])
         app_config.middleware.insert(0, DefineMiddleware(BearerAuthMiddleware))
         app_config.exception_handlers.update(exception_handlers)
         app_config.openapi_config = openapi_config()

@@ -32,14 +32,21 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     secret_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    plugins: str | None = None
+    block_private_networks: bool = False
     admin_username: str = "admin"
     admin_password: str | None = None
     token_lifetime_minutes: int = 60
     log_level: LogLevel = "INFO"
+    max_graph_depth: int = 50
+    graph_max_nodes: int = 5000
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 def _env_name(field: str) -> str:
@@ -54,14 +61,17 @@ def _coerce(field: str, raw: str) -> object:
             return int(raw)
         if annotation == "Path":
             return Path(raw)
+        if annotation == "bool":
+            return _BOOLEANS[raw.strip().lower()]
         if annotation == "LogLevel":
             value = raw.upper()
             if value not in LogLevel.__args__:  # type: ignore[attr-defined]
                 raise ValueError
             return value
-    except ValueError:
+    except (ValueError, KeyError):
         expected = {
             "int": "a whole number",
+            "bool": "true or false (1 or 0)",
             "LogLevel": "one of " + ", ".join(LogLevel.__args__),  # type: ignore[attr-defined]
         }[annotation]
         raise SettingsError(f"{_env_name(field)}={raw!r} is not valid: expected {expected}.") from None
@@ -97,6 +107,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"DLV_TOKEN_LIFETIME_MINUTES={settings.token_lifetime_minutes} is not valid: expected at least 1."
         )
+    if not 1 <= settings.max_graph_depth <= 1000:
+        raise SettingsError(f"DLV_MAX_GRAPH_DEPTH={settings.max_graph_depth} is not valid: expected 1 to 1000.")
+    if not 1 <= settings.graph_max_nodes <= 1_000_000:
+        raise SettingsError(f"DLV_GRAPH_MAX_NODES={settings.graph_max_nodes} is not valid: expected 1 to 1000000.")
     database_url = settings.database_url or f"sqlite+aiosqlite:///{(settings.data_dir / 'dlv.db').resolve()}"
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise SettingsError(

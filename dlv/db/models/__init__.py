@@ -2,9 +2,22 @@
 
 from advanced_alchemy.base import orm_registry
 
+from dlv.db.models._lineage import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run
 from dlv.db.models._nodes import Node, NodeCheck
 from dlv.db.models._users import Role, User
 
 metadata = orm_registry.metadata
 
-__all__ = ["Node", "NodeCheck", "Role", "User", "metadata"]
+__all__ = [
+    "ASSET",
+    "PROCESS",
+    "DataAsset",
+    "LineageEdge",
+    "Node",
+    "NodeCheck",
+    "Process",
+    "Role",
+    "Run",
+    "User",
+    "metadata",
+]

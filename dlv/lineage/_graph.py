@@ -1,0 +1,351 @@
+"""Read side of lineage: graph neighbourhoods, column-level lineage, impact and root cause."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, deque
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Node, Process
+from dlv.graph import Direction, GraphStore, Traversal
+from dlv.lib.exceptions import BadRequest, NotFound
+from dlv.lineage._schemas import (
+    ColumnMapping,
+    Graph,
+    GraphEdge,
+    GraphNode,
+    Impact,
+    ImpactItem,
+    ImpactRoot,
+    ImpactSummary,
+    RootCause,
+)
+
+CHUNK = 5000
+CRITICALITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
+RUN_HEALTH = {"COMPLETE": "ok", "FAIL": "failed", "ABORT": "failed", "START": "running", "RUNNING": "running"}
+UNHEALTHY = {"failed", "error"}
+IMPACT_CSV_COLUMNS = ("id", "type", "namespace", "name", "kind", "distance", "owner", "criticality", "health")
+
+
+def _chunks(ids: list[UUID]) -> Iterable[list[UUID]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+class Start:
+    """Where a query begins: one asset or process, or every asset of a catalog node."""
+
+    def __init__(self, ids: dict[UUID, str], root: ImpactRoot, asset: DataAsset | None = None) -> None:
+        self.ids, self.root, self.asset = ids, root, asset
+
+
+class LineageGraph:
+    def __init__(self, session: AsyncSession, store: GraphStore) -> None:
+        self.session, self.store = session, store
+
+    async def resolve(
+        self,
+        node_id: UUID | None,
+        entity_type: str | None,
+        namespace: str | None,
+        name: str | None,
+        *,
+        allow_catalog_node: bool = False,
+    ) -> Start:
+        if node_id is None:
+            if not (entity_type and namespace and name):
+                raise BadRequest("Say where to start: send node_id=<uuid>, or type=asset|process with namespace and name.")
+            model = DataAsset if entity_type == ASSET else Process
+            found = await self.session.scalar(select(model).where(model.namespace == namespace, model.name == name))
+            if found is None:
+                raise NotFound(f"No {entity_type} named {name!r} in namespace {namespace!r}.")
+            return self._start_at(found, entity_type)
+        for model, kind in ((DataAsset, ASSET), (Process, PROCESS)):
+            found = await self.session.get(model, node_id)
+            if found is not None:
+                return self._start_at(found, kind)
+        if allow_catalog_node:
+            catalog_node = await self.session.get(Node, node_id)
+            if catalog_node is not None:
+                asset_ids = (await self.session.scalars(select(DataAsset.id).where(DataAsset.node_id == node_id))).all()
+                return Start({asset_id: ASSET for asset_id in asset_ids}, ImpactRoot(id=node_id, type="node", name=catalog_node.name))
+        raise NotFound(f"No asset, process{' or catalog node' if allow_catalog_node else ''} with id {node_id}.")
+
+    @staticmethod
+    def _start_at(found: DataAsset | Process, kind: str) -> Start:
+        root = ImpactRoot(id=found.id, type=kind, name=found.name, namespace=found.namespace)
+        return Start({found.id: kind}, root, found if kind == ASSET else None)  # type: ignore[arg-type]
+
+    async def graph(
+        self,
+        start: Start,
+        direction: Direction,
+        depth: int,
+        *,
+        as_of: datetime | None,
+        columns: bool,
+        field: str | None,
+        max_nodes: int,
+    ) -> Graph:
+        traversal = await self.store.traverse(start.ids, direction, depth, as_of=as_of, max_nodes=max_nodes)
+        mappings = await self._edge_details(traversal) if (columns or field) else {}
+        fields_by_node: dict[UUID, set[str]] | None = None
+        if field is not None:
+            declared = await self._declared_fields(traversal)
+            traversal, fields_by_node, mappings = self._follow_field(start, field, direction, traversal, mappings, declared)
+        nodes = await self._describe(traversal)
+        if fields_by_node is not None:
+            for node in nodes:
+                node.fields = sorted(fields_by_node.get(node.id, ()))
+        edges = [
+            GraphEdge(
+                id=hop.id,
+                source_id=hop.source_id,
+                target_id=hop.target_id,
+                origin=mappings[hop.id][0] if hop.id in mappings else None,
+                columns=mappings[hop.id][1] if hop.id in mappings else None,
+            )
+            for hop in traversal.edges
+        ]
+        return Graph(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source)
+
+    async def _edge_details(self, traversal: Traversal) -> dict[UUID, tuple[str, list[ColumnMapping]]]:
+        details: dict[UUID, tuple[str, list[ColumnMapping]]] = {}
+        for chunk in _chunks([hop.id for hop in traversal.edges]):
+            rows = await self.session.execute(
+                select(LineageEdge.id, LineageEdge.origin, LineageEdge.columns).where(LineageEdge.id.in_(chunk))
+            )
+            for edge_id, origin, mapped in rows:
+                details[edge_id] = (origin, [ColumnMapping(**item) for item in mapped or []])
+        return details
+
+    async def _declared_fields(self, traversal: Traversal) -> dict[UUID, set[str]]:
+        """Each reached asset's declared columns, so a field is not traced into an input lacking it."""
+        declared: dict[UUID, set[str]] = {}
+        asset_ids = [node_id for node_id, reached in traversal.nodes.items() if reached.type == ASSET]
+        for chunk in _chunks(asset_ids):
+            for asset_id, fields in await self.session.execute(select(DataAsset.id, DataAsset.fields).where(DataAsset.id.in_(chunk))):
+                declared[asset_id] = {item.get("name") for item in fields or []}
+        return declared
+
+    def _follow_field(
+        self,
+        start: Start,
+        field: str,
+        direction: Direction,
+        traversal: Traversal,
+        mappings: dict[UUID, tuple[str, list[ColumnMapping]]],
+        declared_fields: dict[UUID, set[str]],
+    ) -> tuple[Traversal, dict[UUID, set[str]], dict[UUID, tuple[str, list[ColumnMapping]]]]:
+        """Column-level lineage inside the table-level neighbourhood.
+
+        A state is (node, field); at a process the field travels on as "which input
+        asset, which field", so the process's output mappings can match it.
+        """
+        if start.asset is None:
+            raise BadRequest("field= starts a column-level traversal from an asset column: send the node_id of an asset.")
+        known = {item.get("name") for item in start.asset.fields or []}
+        if known and field not in known:
+            raise BadRequest(f"Asset {start.asset.name!r} has no field {field!r}; its fields are {', '.join(sorted(known))}.")
+        types = {node_id: reached.type for node_id, reached in traversal.nodes.items()}
+        out_edges: dict[UUID, list[Any]] = {}
+        in_edges: dict[UUID, list[Any]] = {}
+        for hop in traversal.edges:
+            out_edges.setdefault(hop.source_id, []).append(hop)
+            in_edges.setdefault(hop.target_id, []).append(hop)
+
+        used: dict[UUID, list[ColumnMapping]] = {}
+        fields_by_node: dict[UUID, set[str]] = {start.asset.id: {field}}
+        depths: dict[UUID, int] = {start.asset.id: 0}
+
+        def walk(forward: bool) -> None:
+            # state: (node id, field, the asset the field belongs to when node is a process)
+            queue = deque([(start.asset.id, field, None, 0)])
+            seen = {(start.asset.id, field, None)}
+            while queue:
+                node_id, name, owner_asset, depth = queue.popleft()
+                for hop in (out_edges if forward else in_edges).get(node_id, []):
+                    other = hop.target_id if forward else hop.source_id
+                    for next_state in self._field_steps(hop, types, name, owner_asset, forward, mappings, used, declared_fields):
+                        key = (other, next_state[0], next_state[1])
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        depths[other] = min(depths.get(other, depth + 1), depth + 1)
+                        if types[other] == ASSET:
+                            fields_by_node.setdefault(other, set()).add(next_state[0])
+                        else:
+                            fields_by_node.setdefault(other, set())
+                        queue.append((other, next_state[0], next_state[1], depth + 1))
+
+        if direction in ("downstream", "both"):
+            walk(True)
+        if direction in ("upstream", "both"):
+            walk(False)
+        nodes = {node_id: traversal.nodes[node_id] for node_id in depths}
+        edges = [hop for hop in traversal.edges if hop.id in used]
+        narrowed = {edge_id: (mappings[edge_id][0], columns) for edge_id, columns in used.items()}
+        return Traversal(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source), fields_by_node, narrowed
+
+    @staticmethod
+    def _field_steps(
+        hop: Any,
+        types: dict[UUID, str],
+        name: str,
+        owner_asset: UUID | None,
+        forward: bool,
+        mappings: dict[UUID, tuple[str, list[ColumnMapping]]],
+        used: dict[UUID, list[ColumnMapping]],
+        declared_fields: dict[UUID, set[str]],
+    ) -> list[tuple[str, UUID | None]]:
+        """Where the field ``name`` goes across one edge: [(field on the far side, owning asset)].
+
+        Processes pass fields through: entering one, the field keeps its name and remembers
+        the asset it belongs to; leaving one, the process -> asset edge's mappings apply.
+        """
+        source_type, target_type = types[hop.source_id], types[hop.target_id]
+        columns = mappings.get(hop.id, ("", []))[1]
+        steps: list[tuple[str, UUID | None]] = []
+        used.setdefault(hop.id, [])
+        if source_type == ASSET and target_type == PROCESS:
+            if forward:
+                return [(name, hop.source_id)]
+            declared = declared_fields.get(hop.source_id)
+            if owner_asset not in (None, hop.source_id) or (declared and name not in declared):
+                return []
+            return [(name, None)]
+        for mapping in columns:
+            near, far = (mapping.source_field, mapping.target_field) if forward else (mapping.target_field, mapping.source_field)
+            if near != name:
+                continue
+            if source_type == PROCESS and forward and mapping.source_asset_id not in (None, owner_asset):
+                continue
+            if mapping not in used[hop.id]:
+                used[hop.id].append(mapping)
+            steps.append((far, mapping.source_asset_id if source_type == PROCESS and not forward else None))
+        return steps
+
+    async def _describe(self, traversal: Traversal) -> list[GraphNode]:
+        """Attach names, owners and health to the reached ids (from the relational truth)."""
+        by_type: dict[str, list[UUID]] = {ASSET: [], PROCESS: []}
+        for node_id, reached in traversal.nodes.items():
+            by_type[reached.type].append(node_id)
+        described: list[GraphNode] = []
+        node_status: dict[UUID, str] = {}
+        assets: list[DataAsset] = []
+        for chunk in _chunks(by_type[ASSET]):
+            assets.extend((await self.session.scalars(select(DataAsset).where(DataAsset.id.in_(chunk)))).all())
+        catalog_ids = list({asset.node_id for asset in assets if asset.node_id})
+        for chunk in _chunks(catalog_ids):
+            node_status.update((await self.session.execute(select(Node.id, Node.status).where(Node.id.in_(chunk)))).all())
+        for asset in assets:
+            described.append(
+                GraphNode(
+                    id=asset.id,
+                    type=ASSET,
+                    namespace=asset.namespace,
+                    name=asset.name,
+                    kind=asset.kind,
+                    depth=traversal.nodes[asset.id].depth,
+                    owner=asset.owner,
+                    criticality=asset.criticality,
+                    health=node_status.get(asset.node_id, "unknown") if asset.node_id else "unknown",
+                    node_id=asset.node_id,
+                )
+            )
+        for chunk in _chunks(by_type[PROCESS]):
+            for process in (await self.session.scalars(select(Process).where(Process.id.in_(chunk)))).all():
+                described.append(
+                    GraphNode(
+                        id=process.id,
+                        type=PROCESS,
+                        namespace=process.namespace,
+                        name=process.name,
+                        kind=process.kind,
+                        depth=traversal.nodes[process.id].depth,
+                        owner=process.owner,
+                        criticality=process.criticality,
+                        health=RUN_HEALTH.get(process.last_run_state or "", "unknown"),
+                    )
+                )
+        described.sort(key=lambda node: (node.depth, node.type, node.namespace, node.name))
+        return described
+
+    async def impact(self, start: Start, depth: int, *, max_nodes: int) -> Impact:
+        downstream = await self.store.traverse(start.ids, "downstream", depth, max_nodes=max_nodes)
+        upstream = await self.store.traverse(start.ids, "upstream", depth, max_nodes=max_nodes)
+        impacted_nodes = [node for node in await self._describe(downstream) if node.id not in start.ids]
+        impacted = [
+            ImpactItem(
+                id=node.id,
+                type=node.type,
+                namespace=node.namespace,
+                name=node.name,
+                kind=node.kind,
+                distance=node.depth,
+                owner=node.owner,
+                criticality=node.criticality,
+                health=node.health,
+            )
+            for node in sorted(impacted_nodes, key=lambda n: (n.depth, CRITICALITY_RANK.get(n.criticality, 4), n.name))
+        ]
+        summary = ImpactSummary(
+            total=len(impacted),
+            assets=sum(item.type == ASSET for item in impacted),
+            processes=sum(item.type == PROCESS for item in impacted),
+            unhealthy=sum(item.health in UNHEALTHY for item in impacted),
+            by_criticality=dict(Counter(item.criticality or "unset" for item in impacted)),
+            by_owner=dict(Counter(item.owner or "unowned" for item in impacted)),
+        )
+        return Impact(
+            root=start.root,
+            impacted=impacted,
+            summary=summary,
+            root_causes=await self._root_causes(upstream),
+            truncated=downstream.truncated or upstream.truncated,
+            source=downstream.source,
+        )
+
+    async def _root_causes(self, upstream: Traversal) -> list[RootCause]:
+        """Failing processes and catalog nodes in error at or above the start."""
+        causes: list[RootCause] = []
+        seen_catalog: set[UUID] = set()
+        described = await self._describe(upstream)
+        catalog_ids = [node.node_id for node in described if node.node_id]
+        names: dict[UUID, str] = {}
+        for chunk in _chunks(list(set(catalog_ids))):
+            names.update((await self.session.execute(select(Node.id, Node.name).where(Node.id.in_(chunk)))).all())
+        for node in described:
+            if node.type == PROCESS and node.health == "failed":
+                causes.append(
+                    RootCause(
+                        id=node.id, type=PROCESS, namespace=node.namespace, name=node.name, distance=node.depth,
+                        health=node.health, reason="its last run failed",
+                    )
+                )
+            if node.type == ASSET and node.node_id and node.health == "error" and node.node_id not in seen_catalog:
+                seen_catalog.add(node.node_id)
+                causes.append(
+                    RootCause(
+                        id=node.node_id, type="node", name=names.get(node.node_id, str(node.node_id)), distance=node.depth,
+                        health="error", reason=f"catalog node holding {node.name} is in error",
+                    )
+                )
+        return sorted(causes, key=lambda cause: (cause.distance, cause.name))
+
+
+def impact_csv(impact: Impact) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(IMPACT_CSV_COLUMNS)
+    for item in impact.impacted:
+        writer.writerow([getattr(item, column) if getattr(item, column) is not None else "" for column in IMPACT_CSV_COLUMNS])
+    return buffer.getvalue()
