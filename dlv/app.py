@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
+from typing import Any
+
+from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
@@ -18,12 +20,17 @@ from advanced_alchemy.extensions.litestar import (
 )
 
 from dlv import __version__
-from dlv.auth import AuthController, BearerAuthMiddleware, UserController
+from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
+from dlv.dashboards import DashboardController
 from dlv.db.models import metadata
+from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
 from dlv.health import health
-from dlv.lib.exceptions import exception_handlers
+from dlv.lib.exceptions import BadRequest, exception_handlers
 from dlv.lineage import LINEAGE_CONTROLLERS
+from dlv.openlineage import OpenLineageController
+from dlv.ui import ui_router
+from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -32,11 +39,27 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         connection_string=settings.database_url,
         metadata=metadata,
         engine_config=engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # With Neo4j configured, every session records lineage edge changes in the graph
+        # outbox (dlv.graph._outbox) in the same transaction as the change itself.
+        session_config=AsyncSessionConfig(expire_on_commit=False, info={OUTBOX_FLAG: bool(settings.neo4j_uri)}),
         before_send_handler="autocommit",
         create_all=False,
         set_default_exception_handler=False,
     )
+
+
+# List endpoints page with ?pageSize=&currentPage= (advanced-alchemy's filters, which set
+# no upper bound): cap them so a request cannot ask for everything at once or overflow the
+# database's OFFSET.
+MAX_PAGE_SIZE = 1000
+MAX_CURRENT_PAGE = 1_000_000
+
+
+def cap_pagination(request: Request[Any, Any, Any]) -> None:
+    for name, cap in (("pageSize", MAX_PAGE_SIZE), ("currentPage", MAX_CURRENT_PAGE)):
+        raw = request.query_params.get(name)
+        if raw is not None and raw.strip().isdigit() and int(raw) > cap:
+            raise BadRequest(f"{name}={raw} is too large: send at most {cap}.")
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -69,10 +92,19 @@ class CorePlugin(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         alchemy = alchemy_config(self.settings)
         app_config.plugins.append(SQLAlchemyPlugin(config=alchemy))
-        app_config.state = State({"settings": self.settings, "alchemy": alchemy})
+        # After SQLAlchemy, so scheduled checks stop before the database engine is disposed.
+        app_config.plugins.append(HealthChecksPlugin())
+        connectors = Connectors.from_settings(self.settings)
+        app_config.state = State({"settings": self.settings, "alchemy": alchemy, "connectors": connectors})
         app_config.route_handlers.extend([health, AuthController, UserController, *LINEAGE_CONTROLLERS])
+        app_config.route_handlers.extend([TokenController, OpenLineageController])
+        app_config.route_handlers.extend([NodeTypeController, NodeController])
+        app_config.route_handlers.extend([DashboardController, ui_router()])
+        if self.settings.neo4j_uri:
+            app_config.lifespan.append(neo4j_lifespan)
         app_config.middleware.insert(0, DefineMiddleware(BearerAuthMiddleware))
         app_config.exception_handlers.update(exception_handlers)
+        app_config.before_request = cap_pagination
         app_config.openapi_config = openapi_config()
         app_config.debug = False
         return app_config

@@ -1,4 +1,4 @@
-"""The ``dlv`` command: serve, migrate and manage users."""
+"""The ``dlv`` command: serve, migrate, manage users and API tokens, replay OpenLineage events."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ import click
 from dlv.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from dlv.auth import UserService
+    from dlv.graph import Projector
     from dlv.db.models import User
 
 T = TypeVar("T")
@@ -28,17 +33,25 @@ def _settings() -> Settings:
 
 
 @asynccontextmanager
-async def _user_service(settings: Settings) -> AsyncIterator["UserService"]:
+async def _session(settings: Settings) -> AsyncIterator["AsyncSession"]:
+    """One database session for a command; committed when the command's work succeeds."""
     from dlv.app import alchemy_config
-    from dlv.auth import UserService
 
     config = alchemy_config(settings)
     try:
         async with config.get_session() as session:
-            yield UserService(session=session)
+            yield session
             await session.commit()
     finally:
         await config.get_engine().dispose()
+
+
+@asynccontextmanager
+async def _user_service(settings: Settings) -> AsyncIterator["UserService"]:
+    from dlv.auth import UserService
+
+    async with _session(settings) as session:
+        yield UserService(session=session)
 
 
 def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
@@ -102,6 +115,23 @@ def serve(workers: int, reload: bool) -> None:
         reload=reload,
         log_level=settings.log_level.lower(),
     )
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to this file instead of stdout")
+def openapi(output: str | None) -> None:
+    """Print the OpenAPI document (the UI's typed client is generated from it)."""
+    import json
+
+    from dlv.app import create_app
+
+    app = create_app(_settings())
+    document = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True)
+    if output:
+        with open(output, "w") as handle:
+            handle.write(document + "\n")
+    else:
+        click.echo(document)
 
 
 @main.group()
@@ -172,6 +202,183 @@ def user_set_role(username: str, role: str) -> None:
 
     _run(work)
     click.echo(f"{username!r} is now {role}.")
+
+
+@main.group()
+def graph() -> None:
+    """The Neo4j projection of lineage (needs DLV_NEO4J_URI)."""
+
+
+@asynccontextmanager
+async def _projector(settings: Settings) -> AsyncIterator["Projector"]:
+    from neo4j import AsyncGraphDatabase
+
+    from dlv.app import alchemy_config
+    from dlv.graph import Projector
+
+    if not settings.neo4j_uri:
+        click.echo("dlv: DLV_NEO4J_URI is not set: there is no Neo4j projection to work on.", err=True)
+        sys.exit(2)
+    auth = (settings.neo4j_user, settings.neo4j_password or "") if settings.neo4j_user else None
+    driver = AsyncGraphDatabase.driver(settings.neo4j_uri, auth=auth)
+    config = alchemy_config(settings)
+    try:
+        yield Projector(config.create_session_maker(), driver)
+    finally:
+        await driver.close()
+        await config.get_engine().dispose()
+
+
+@graph.command("rebuild")
+def graph_rebuild() -> None:
+    """Wipe Neo4j and project every lineage edge from the relational database."""
+    from sqlalchemy import func, select
+
+    from dlv.db.models import LineageEdge
+
+    async def work(settings: Settings) -> int:
+        async with _projector(settings) as projector:
+            async with projector.sessions() as session:
+                total = int(await session.scalar(select(func.count()).select_from(LineageEdge)) or 0)
+            with click.progressbar(length=total, label="Projecting edges", file=sys.stderr) as bar:
+                return await projector.rebuild(progress=bar.update)
+
+    click.echo(f"Rebuilt the Neo4j projection: {_run(work)} edges.")
+
+
+@graph.command("project")
+def graph_project() -> None:
+    """Apply the pending outbox to Neo4j once, then exit (the server does this continuously)."""
+
+    async def work(settings: Settings) -> int:
+        async with _projector(settings) as projector:
+            return await projector.catch_up()
+
+    click.echo(f"Applied {_run(work)} outbox rows.")
+
+
+@graph.command("status")
+def graph_status() -> None:
+    """Edge counts in both stores and the outbox lag."""
+    from sqlalchemy import func, select
+
+    from dlv.db.models import LineageEdge
+
+    async def work(settings: Settings) -> tuple[int, int | str, int]:
+        async with _projector(settings) as projector:
+            async with projector.sessions() as session:
+                relational = int(await session.scalar(select(func.count()).select_from(LineageEdge)) or 0)
+            try:
+                result = await projector.driver.execute_query("MATCH ()-[r:FLOWS_TO]->() RETURN count(r) AS n")
+                projected: int | str = result.records[0]["n"]
+            except Exception as exc:  # report, don't fail: status is what you run when things are wrong
+                projected = f"unreachable ({type(exc).__name__})"
+            return relational, projected, await projector.lag()
+
+    relational, projected, lag = _run(work)
+    click.echo(f"relational edges: {relational}\nneo4j edges: {projected}\noutbox lag: {lag}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens (e.g. for OpenLineage producers: OPENLINEAGE_API_KEY)."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["ingest", "viewer", "admin"]), default="ingest", show_default=True)
+def token_create(name: str, role: str) -> None:
+    """Create a token and print its value (shown only this once)."""
+    from dlv.auth import ApiTokenService
+
+    async def work(settings: Settings) -> str:
+        async with _session(settings) as session:
+            _, value = await ApiTokenService(session=session).issue(name, role)
+        return value
+
+    value = _run(work)
+    click.echo(f"Created {role} token {name!r}; store it now, it is not shown again:", err=True)
+    click.echo(value)
+
+
+@token.command("list")
+@click.option("--all", "include_revoked", is_flag=True, help="include revoked tokens")
+def token_list(include_revoked: bool) -> None:
+    """List tokens (never their values)."""
+    from dlv.auth import ApiTokenService
+
+    async def work(settings: Settings) -> list[tuple[str, str, str, str, str, str]]:
+        async with _session(settings) as session:
+            tokens = await ApiTokenService(session=session).list()
+        return [
+            (str(t.id), t.name, t.role, t.prefix + "...", str(t.last_used_at or "never used"), "revoked" if t.revoked_at else "active")
+            for t in sorted(tokens, key=lambda t: t.created_at)
+            if include_revoked or t.revoked_at is None
+        ]
+
+    for row in _run(work):
+        click.echo("\t".join(row))
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.UUID)
+def token_revoke(token_id: "UUID") -> None:
+    """Revoke a token by id (`dlv token list` shows ids); it stops working at once."""
+    from dlv.auth import ApiTokenService
+
+    async def work(settings: Settings) -> None:
+        async with _session(settings) as session:
+            await ApiTokenService(session=session).revoke(token_id)
+
+    _run(work)
+    click.echo(f"Revoked token {token_id}.")
+
+
+@main.command()
+@click.argument("node_name")
+@click.option("--include-schema", "include", multiple=True, help="glob of schemas to read (repeatable; default: all)")
+@click.option("--exclude-schema", "exclude", multiple=True, help="glob of schemas to leave out (repeatable)")
+def discover(node_name: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+    """Read a node's tables, views and view lineage into DLV (what the Discover button does)."""
+    from dlv.discovery import DiscoveryScope
+    from dlv.lib.exceptions import NotFound
+    from dlv.nodes import Connectors, NodeService
+    from dlv.nodes._discovery import DiscoveryResult, discover_node
+
+    async def work(settings: Settings) -> DiscoveryResult:
+        scope = DiscoveryScope(include_schemas=list(include) or ["*"], exclude_schemas=list(exclude))
+        async with _session(settings) as session:
+            node = await NodeService(session=session).get_one_or_none(name=node_name)
+            if node is None:
+                raise NotFound(f"No node named {node_name!r}; GET /api/nodes lists them.")
+            # The total is only known once the catalog is read, so the bar learns its length then.
+            with click.progressbar(length=1, label=f"Discovering {node_name}", file=sys.stderr) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                return await discover_node(session, Connectors.from_settings(settings), node.id, scope, progress)
+
+    result = _run(work)
+    if result.status == "error":
+        for step in result.steps:
+            click.echo(f"  {'ok' if step.passed else 'FAILED'}\t{step.name}: {step.message}", err=True)
+        click.echo(f"dlv: discovery failed: {result.message}", err=True)
+        sys.exit(1)
+    click.echo(result.message)
+
+
+@main.command()
+def replay() -> None:
+    """Rebuild the OpenLineage part of the lineage (edges, runs, aliases) from the event log."""
+    from dlv.openlineage import replay as replay_events
+
+    async def work(settings: Settings) -> int:
+        async with _session(settings) as session:
+            return await replay_events(session)
+
+    click.echo(f"Replayed {_run(work)} OpenLineage events.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,6 +40,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: LogLevel = "INFO"
     max_graph_depth: int = 50
     graph_max_nodes: int = 5000
+    openlineage_max_body_bytes: int = 5 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,6 +112,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"DLV_MAX_GRAPH_DEPTH={settings.max_graph_depth} is not valid: expected 1 to 1000.")
     if not 1 <= settings.graph_max_nodes <= 1_000_000:
         raise SettingsError(f"DLV_GRAPH_MAX_NODES={settings.graph_max_nodes} is not valid: expected 1 to 1000000.")
+    if settings.openlineage_max_body_bytes < 1024:
+        raise SettingsError(
+            f"DLV_OPENLINEAGE_MAX_BODY_BYTES={settings.openlineage_max_body_bytes} is not valid: expected at least 1024."
+        )
     database_url = settings.database_url or f"sqlite+aiosqlite:///{(settings.data_dir / 'dlv.db').resolve()}"
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise SettingsError(

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing: the real
-# services the tests start (PostgreSQL 15 server, ...). Safe to run again.
+# services the tests start (PostgreSQL 15 server; a JDK and Maven for the in-process Neo4j
+# server of deploy/neo4j-dev). Safe to run again.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql-15)
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # the browser tests drive Debian's Chromium
+# The Neo4j launcher is compiled with javac, so a JDK (not only a JRE) is needed.
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,18 +1,23 @@
 """Login, access tokens, users and the guards every route declares."""
 
+from dlv.auth._api_tokens import ApiTokenService
 from dlv.auth._controllers import AuthController, UserController
-from dlv.auth._guards import PUBLIC_PATHS, Principal, is_public_path, requires_admin, requires_viewer
+from dlv.auth._guards import PUBLIC_PATHS, Principal, is_public_path, requires_admin, requires_ingest, requires_viewer
 from dlv.auth._middleware import BearerAuthMiddleware
 from dlv.auth._service import UserService
+from dlv.auth._token_controllers import TokenController
 
 __all__ = [
     "PUBLIC_PATHS",
+    "ApiTokenService",
     "AuthController",
     "BearerAuthMiddleware",
     "Principal",
+    "TokenController",
     "UserController",
     "UserService",
     "is_public_path",
     "requires_admin",
+    "requires_ingest",
     "requires_viewer",
 ]

@@ -15,10 +15,12 @@ from dlv.db.models import Role
 # Reachable without credentials: logging in, liveness, the API description, the UI.
 PUBLIC_PATHS = frozenset({"/api/auth/login", "/health", "/schema", "/"})
 PUBLIC_PREFIXES = ("/schema/", "/ui", "/assets/")
+# API tokens only: may post OpenLineage events and nothing else.
+INGEST_ROLE = "ingest"
 
 
 class Principal(msgspec.Struct, frozen=True):
-    """The caller of a request: a logged-in user (or, later, an API token)."""
+    """The caller of a request: a logged-in user (kind "user") or an API token (kind "token")."""
 
     id: str
     name: str
@@ -49,6 +51,16 @@ def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
     if principal.role != Role.ADMIN.value:
         raise PermissionDeniedException(
             f"This action needs the admin role and you are '{principal.role}'; ask an admin to do it or to change your role."
+        )
+
+
+def requires_ingest(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Posting OpenLineage events: admins and ingest tokens."""
+    principal = _principal(connection)
+    if principal.role not in (Role.ADMIN.value, INGEST_ROLE):
+        raise PermissionDeniedException(
+            f"Sending lineage events needs an ingest (or admin) API token and you are '{principal.role}'; "
+            "ask an admin for one (POST /api/tokens with role ingest, or `dlv token create NAME --role ingest`)."
         )
 
 

@@ -1,7 +1,8 @@
 """Reads the bearer token of each request and puts the caller on ``connection.user``.
 
 A request without credentials passes through as anonymous (guards then decide); a request
-with a bad, expired or revoked credential is refused with 401 here.
+with a bad, expired or revoked credential is refused with 401 here. The credential is a
+login's JWT or an API token (``dlv_...``), told apart by that prefix.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from dlv.auth._api_tokens import ApiTokenService, is_api_token
 from dlv.auth._guards import LOGIN_HINT, Principal
 from dlv.auth._tokens import InvalidToken, read_access_token
 from dlv.db.models import User
@@ -27,6 +29,12 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException(f"The Authorization header must be 'Bearer <token>'. {LOGIN_HINT}")
         token = credentials.strip()
         state = connection.app.state
+        if is_api_token(token):
+            api_token = await ApiTokenService(session=state.alchemy.provide_session(state, connection.scope)).authenticate(token)
+            if api_token is None:
+                raise NotAuthorizedException("This API token is not valid or was revoked; ask an admin for a new one.")
+            principal = Principal(id=str(api_token.id), name=api_token.name, role=api_token.role, kind="token")
+            return AuthenticationResult(user=principal, auth=token)
         try:
             user_id = read_access_token(token, state.settings.secret_key)
         except InvalidToken as exc:

@@ -59,3 +59,27 @@ class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
     role: RoleName | msgspec.UnsetType = msgspec.UNSET
     is_active: bool | msgspec.UnsetType = msgspec.UNSET
     password: Password | msgspec.UnsetType = msgspec.UNSET
+
+
+TokenRole = Literal["admin", "viewer", "ingest"]
+
+
+class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
+    role: TokenRole = "ingest"
+
+
+class TokenRead(msgspec.Struct):
+    id: UUID
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    """The only answer that carries the token's value: store it now, it is not shown again."""
+
+    token: str

@@ -1,6 +1,21 @@
-"""Graph traversal: the GraphStore protocol and its implementations."""
+"""Graph traversal: the GraphStore protocol, the SQL and Neo4j stores, and the projection."""
 
+from dlv.graph._lifespan import neo4j_lifespan
+from dlv.graph._outbox import OUTBOX_FLAG
 from dlv.graph._sql import SqlGraphStore
 from dlv.graph._store import Direction, GraphStore, Hop, Reached, Traversal
+from dlv.graph.neo4j import FallbackGraphStore, Neo4jGraphStore, Projector
 
-__all__ = ["Direction", "GraphStore", "Hop", "Reached", "SqlGraphStore", "Traversal"]
+__all__ = [
+    "OUTBOX_FLAG",
+    "Direction",
+    "FallbackGraphStore",
+    "GraphStore",
+    "Hop",
+    "Neo4jGraphStore",
+    "Projector",
+    "Reached",
+    "SqlGraphStore",
+    "Traversal",
+    "neo4j_lifespan",
+]

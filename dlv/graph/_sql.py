@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, literal, or_, select
+from sqlalchemy import and_, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import LineageEdge
-from dlv.graph._store import Direction, Traversal, merge_walks
+from dlv.graph._store import Direction, Traversal, merge_walks, walk_directions
 
 EDGES = LineageEdge.__table__
 
@@ -18,13 +18,15 @@ EDGES = LineageEdge.__table__
 ROWS_PER_NODE = 8
 
 
-def _valid(as_of: datetime | None):  # noqa: ANN202 - a SQL expression
+def _valid(as_of: datetime | None, edges=EDGES):  # noqa: ANN001, ANN202 - SQL expressions
     if as_of is None:
-        return EDGES.c.valid_to.is_(None)
-    return and_(EDGES.c.valid_from <= as_of, or_(EDGES.c.valid_to.is_(None), EDGES.c.valid_to > as_of))
+        return edges.c.valid_to.is_(None)
+    return and_(edges.c.valid_from <= as_of, or_(edges.c.valid_to.is_(None), edges.c.valid_to > as_of))
 
 
-def walk_statement(starts: list[UUID], forward: bool, depth: int, as_of: datetime | None, row_cap: int):  # noqa: ANN201
+def walk_statement(  # noqa: ANN201 - a SQL statement
+    starts: list[UUID], forward: bool, depth: int, as_of: datetime | None, row_cap: int, dialect: str = "postgresql"
+):
     """Breadth-first walk: UNION (not UNION ALL) keeps one row per (edge, depth), so a
     diamond never multiplies work and a cycle ends at the depth bound."""
     near, far, far_type = (
@@ -40,11 +42,35 @@ def walk_statement(starts: list[UUID], forward: bool, depth: int, as_of: datetim
         literal(1).label("depth"),
     ).where(near.in_(starts), _valid(as_of))
     walk = anchor.cte("walk", recursive=True)
-    step = (
-        select(EDGES.c.id, near, far, far_type, walk.c.depth + 1)
-        .join(walk, near == walk.c.node_id)
-        .where(walk.c.depth < depth, _valid(as_of))
-    )
+    if dialect == "sqlite":
+        # Once ANALYZE has run, SQLite puts a Bloom filter on a plain join here and builds
+        # it by scanning every edge at each level (50x slower at 100K edges); looking the
+        # next edges up by rowid in a correlated subquery keeps it to index seeks.
+        rowid = literal_column("lineage_edges.rowid")
+        inner = EDGES.alias("next_edge")
+        inner_near = inner.c.source_id if forward else inner.c.target_id
+        inner_valid = _valid(as_of, inner)
+        step = (
+            select(EDGES.c.id, near, far, far_type, walk.c.depth + 1)
+            .select_from(walk)
+            .join(
+                EDGES,
+                rowid.in_(
+                    select(literal_column("next_edge.rowid"))
+                    .select_from(inner)
+                    .where(inner_near == walk.c.node_id, inner_valid)
+                    .correlate(walk)
+                    .scalar_subquery()
+                ),
+            )
+            .where(walk.c.depth < depth)
+        )
+    else:
+        step = (
+            select(EDGES.c.id, near, far, far_type, walk.c.depth + 1)
+            .join(walk, near == walk.c.node_id)
+            .where(walk.c.depth < depth, _valid(as_of))
+        )
     walk = walk.union(step)
     # The CTE is evaluated lazily, level by level, so the limit also stops the recursion.
     return select(walk.c.edge_id, walk.c.from_id, walk.c.node_id, walk.c.node_type, walk.c.depth).limit(row_cap)
@@ -69,10 +95,8 @@ class SqlGraphStore:
         walks = []
         hit_row_cap = False
         if depth > 0 and starts:
-            for forward in (True, False):
-                if direction == ("upstream" if forward else "downstream"):
-                    continue
-                statement = walk_statement(list(starts), forward, depth, as_of, row_cap)
+            for forward in walk_directions(direction):
+                statement = walk_statement(list(starts), forward, depth, as_of, row_cap, self.session.bind.dialect.name)
                 rows = [tuple(row) for row in (await self.session.execute(statement)).all()]
                 hit_row_cap = hit_row_cap or len(rows) >= row_cap
                 walks.append((forward, rows))

@@ -55,6 +55,11 @@ class GraphStore(Protocol):
         ...
 
 
+def walk_directions(direction: Direction) -> list[bool]:
+    """Which walks a direction needs: True follows the flow (downstream), False goes against it."""
+    return [forward for forward in (True, False) if direction != ("upstream" if forward else "downstream")]
+
+
 def merge_walks(
     starts: dict[UUID, str],
     walks: list[tuple[bool, list[tuple[UUID, UUID, UUID, str, int]]]],
@@ -79,7 +84,7 @@ def merge_walks(
                 followed[edge_id] = Hop(edge_id, from_id, to_id) if forward else Hop(edge_id, to_id, from_id)
     truncated = hit_row_cap or len(reached) > max_nodes
     if len(reached) > max_nodes:
-        kept = sorted(reached.values(), key=lambda node: node.depth)[:max_nodes]
+        kept = sorted(reached.values(), key=lambda node: (node.depth, str(node.id)))[:max_nodes]
         reached = {node.id: node for node in kept}
     edges = [hop for hop in followed.values() if hop.source_id in reached and hop.target_id in reached]
     return Traversal(nodes=reached, edges=edges, truncated=truncated, source=source)

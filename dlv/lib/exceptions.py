@@ -15,7 +15,7 @@ from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, Reposi
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 
 logger = logging.getLogger("dlv")
 
@@ -89,14 +89,41 @@ def repository_handler(request: Request[Any, Any, Any], exc: RepositoryError) ->
         return problem(404, "No such item: check the id in the URL.")
     if isinstance(exc, DuplicateKeyError):
         return problem(409, "An item with the same unique key already exists: choose another name or update it instead.")
+    cause = exc.__cause__
+    # advanced-alchemy wraps every StatementError, DBAPIError included: an unreachable
+    # database must still be a 503, not a 500.
+    if isinstance(cause, DBAPIError):
+        return database_unavailable_handler(request, cause)
+    if isinstance(cause, StatementError) and (bad := _unconvertible_value(cause)) is not None:
+        return _wrong_format(bad)
+    if isinstance(cause, AttributeError) and cause.name is not None:
+        # The only attribute names a request reaches the repository with are sort fields.
+        return problem(400, f"There is no field {cause.name!r} to sort by: send orderBy with one of the fields of the listed items.")
     logger.exception("repository error on %s %s", request.method, request.url.path)
     return problem(500, "The database rejected the request.")
+
+
+def _unconvertible_value(exc: BaseException) -> BaseException | None:
+    """The ValueError/TypeError behind a statement the driver could not even send (a query
+    argument it cannot convert, e.g. `?ids=abc` where ids are UUIDs): the request's fault."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ValueError, TypeError)):
+            return seen
+        seen = seen.__cause__ or (seen.orig if isinstance(seen, StatementError) else None)
+    return None
+
+
+def _wrong_format(error: BaseException) -> Response[dict[str, Any]]:
+    return problem(400, f"A value in the request has the wrong format ({error}): ids are UUIDs; check the query and the body.")
 
 
 def database_unavailable_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
         return problem(503, "The database is unavailable right now; retry in a few seconds.", headers={"Retry-After": "5"})
+    if (bad := _unconvertible_value(exc)) is not None:
+        return _wrong_format(bad)
     logger.exception("database error on %s %s", request.method, request.url.path)
     return problem(500, "The database rejected the request.")
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from advanced_alchemy.extensions.litestar.providers import FilterTypes, create_service_dependencies
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, SkipValidation
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.auth import requires_admin, requires_viewer
 from dlv.config import Settings
 from dlv.db.models import LineageEdge
-from dlv.graph import Direction, SqlGraphStore
+from dlv.graph import Direction, FallbackGraphStore, Neo4jGraphStore, SqlGraphStore
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._graph import LineageGraph, impact_csv
 from dlv.lineage._schemas import (
@@ -78,8 +79,11 @@ def _equal_filters(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-async def provide_lineage_graph(db_session: NamedDependency[AsyncSession]) -> LineageGraph:
-    return LineageGraph(db_session, SqlGraphStore(db_session))
+async def provide_lineage_graph(db_session: NamedDependency[AsyncSession], state: State) -> LineageGraph:
+    """Neo4j answers traversals when configured (falling back to SQL while it is away)."""
+    sql = SqlGraphStore(db_session)
+    driver = state.get("neo4j_driver")
+    return LineageGraph(db_session, FallbackGraphStore(Neo4jGraphStore(driver), sql) if driver else sql)
 
 
 class AssetController(Controller):

@@ -234,48 +234,50 @@ class LineageGraph:
         return steps
 
     async def _describe(self, traversal: Traversal) -> list[GraphNode]:
-        """Attach names, owners and health to the reached ids (from the relational truth)."""
+        """Attach names, owners and health to the reached ids (from the relational truth).
+
+        Plain column selects, not ORM entities: this runs for every node of every answer.
+        """
         by_type: dict[str, list[UUID]] = {ASSET: [], PROCESS: []}
         for node_id, reached in traversal.nodes.items():
             by_type[reached.type].append(node_id)
-        described: list[GraphNode] = []
-        node_status: dict[UUID, str] = {}
-        assets: list[DataAsset] = []
+        asset_rows = []
         for chunk in _chunks(by_type[ASSET]):
-            assets.extend((await self.session.scalars(select(DataAsset).where(DataAsset.id.in_(chunk)))).all())
-        catalog_ids = list({asset.node_id for asset in assets if asset.node_id})
-        for chunk in _chunks(catalog_ids):
-            node_status.update((await self.session.execute(select(Node.id, Node.status).where(Node.id.in_(chunk)))).all())
-        for asset in assets:
-            described.append(
-                GraphNode(
-                    id=asset.id,
-                    type=ASSET,
-                    namespace=asset.namespace,
-                    name=asset.name,
-                    kind=asset.kind,
-                    depth=traversal.nodes[asset.id].depth,
-                    owner=asset.owner,
-                    criticality=asset.criticality,
-                    health=node_status.get(asset.node_id, "unknown") if asset.node_id else "unknown",
-                    node_id=asset.node_id,
+            asset_rows.extend(
+                await self.session.execute(
+                    select(
+                        DataAsset.id, DataAsset.namespace, DataAsset.name, DataAsset.kind,
+                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id,
+                    ).where(DataAsset.id.in_(chunk))
                 )
             )
+        node_status: dict[UUID, str] = {}
+        for chunk in _chunks(list({row.node_id for row in asset_rows if row.node_id})):
+            node_status.update((await self.session.execute(select(Node.id, Node.status).where(Node.id.in_(chunk)))).all())
+        depth_of = traversal.nodes
+        described = [
+            GraphNode(
+                id=row.id, type=ASSET, namespace=row.namespace, name=row.name, kind=row.kind, depth=depth_of[row.id].depth,
+                owner=row.owner, criticality=row.criticality,
+                health=node_status.get(row.node_id, "unknown") if row.node_id else "unknown", node_id=row.node_id,
+            )
+            for row in asset_rows
+        ]
         for chunk in _chunks(by_type[PROCESS]):
-            for process in (await self.session.scalars(select(Process).where(Process.id.in_(chunk)))).all():
-                described.append(
-                    GraphNode(
-                        id=process.id,
-                        type=PROCESS,
-                        namespace=process.namespace,
-                        name=process.name,
-                        kind=process.kind,
-                        depth=traversal.nodes[process.id].depth,
-                        owner=process.owner,
-                        criticality=process.criticality,
-                        health=RUN_HEALTH.get(process.last_run_state or "", "unknown"),
-                    )
+            rows = await self.session.execute(
+                select(
+                    Process.id, Process.namespace, Process.name, Process.kind,
+                    Process.owner, Process.criticality, Process.last_run_state,
+                ).where(Process.id.in_(chunk))
+            )
+            described.extend(
+                GraphNode(
+                    id=row.id, type=PROCESS, namespace=row.namespace, name=row.name, kind=row.kind,
+                    depth=depth_of[row.id].depth, owner=row.owner, criticality=row.criticality,
+                    health=RUN_HEALTH.get(row.last_run_state or "", "unknown"),
                 )
+                for row in rows
+            )
         described.sort(key=lambda node: (node.depth, node.type, node.namespace, node.name))
         return described
 

@@ -113,6 +113,9 @@ class ProcessRead(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    # Set by OpenLineage: the enclosing process (DAG, Spark application) and the job's SQL.
+    parent_id: UUID | None = None
+    sql: str | None = None
 
 
 class EdgeCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -17,7 +17,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Node, Process
+from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Node, Process, Run
 from dlv.lib.exceptions import BadRequest, Conflict, NotFound
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, ProcessCreate
 
@@ -43,6 +43,20 @@ async def entity_types(session: AsyncSession, ids: Iterable[UUID], *, include_de
             statement = statement.where(model.deleted_at.is_(None))
         found.update({row: kind for row in (await session.scalars(statement)).all()})
     return found
+
+
+def merge_columns(*mappings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The union of column mappings (JSON form), one per (source asset, source field, target
+    field), in a fixed order so the result does not depend on the order events arrived in."""
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for mapping in (item for group in mappings for item in group):
+        key = (str(mapping.get("source_asset_id") or ""), mapping["source_field"], mapping["target_field"])
+        known = merged.get(key)
+        # Of two descriptions of one mapping keep the fuller one (ties: the larger), again order-free.
+        text = mapping.get("transformation") or ""
+        if known is None or (len(text), text) > (len(known.get("transformation") or ""), known.get("transformation") or ""):
+            merged[key] = mapping
+    return [merged[key] for key in sorted(merged, key=lambda key: (key[2], key[0], key[1]))]
 
 
 def check_edge_shape(source_type: str, target_type: str, source_id: UUID, target_id: UUID) -> None:
@@ -103,6 +117,95 @@ class EdgeWriter:
         self.session.add(edge)
         await self.session.flush()
         return edge, current is None
+
+    async def observe(
+        self,
+        observed: Sequence[tuple[tuple[UUID, str], tuple[UUID, str], Sequence[ColumnMapping]]],
+        *,
+        touching: UUID,
+        origin: str,
+        run_id: str | None,
+        at: datetime,
+    ) -> None:
+        """Record that run ``run_id`` produced these (source, target, columns) edges, all touching
+        ``touching`` (the run's process), at ``at``.
+
+        One run reports its lineage in several events (START, RUNNING, COMPLETE, in any order),
+        so within a run observations accumulate: column mappings are merged into the run's
+        edge and the edge starts at the run's earliest observation. Another run reporting
+        different columns replaces the edge as ``add`` does; the same columns carry over.
+        """
+        current = {
+            (edge.source_id, edge.target_id): edge
+            for edge in await self.session.scalars(
+                select(LineageEdge).where(
+                    LineageEdge.valid_to.is_(None),
+                    or_(LineageEdge.source_id == touching, LineageEdge.target_id == touching),
+                )
+            )
+        }
+        for (source_id, source_type), (target_id, target_type), columns in observed:
+            check_edge_shape(source_type, target_type, source_id, target_id)
+            mapped = merge_columns(to_builtins(list(columns)))
+            edge = current.get((source_id, target_id))
+            if edge is not None and run_id is not None and edge.run_id == run_id:
+                merged = merge_columns(edge.columns, mapped)
+                if merged != edge.columns:
+                    edge.columns = merged
+                if at < edge.valid_from:
+                    await self._start_earlier(edge, at)
+                continue
+            if edge is not None and edge.columns == mapped:
+                edge.run_id = run_id if run_id is not None else edge.run_id
+                continue
+            if edge is not None:
+                edge.valid_to = max(at, edge.valid_from)
+                await self.session.flush()
+            current[(source_id, target_id)] = LineageEdge(
+                source_id=source_id,
+                source_type=source_type,
+                target_id=target_id,
+                target_type=target_type,
+                columns=mapped,
+                origin=origin,
+                valid_from=at if edge is None else max(at, edge.valid_from),
+                run_id=run_id,
+            )
+            self.session.add(current[(source_id, target_id)])
+        await self.session.flush()
+
+    async def _start_earlier(self, edge: LineageEdge, at: datetime) -> None:
+        """Move the start of ``edge`` back to ``at`` and end the version it replaced there too,
+        so a late-arriving earlier event leaves the same history as in-order delivery."""
+        replaced = await self.session.scalar(
+            select(LineageEdge).where(
+                LineageEdge.source_id == edge.source_id,
+                LineageEdge.target_id == edge.target_id,
+                LineageEdge.valid_to == edge.valid_from,
+            )
+        )
+        start = at if replaced is None else max(at, replaced.valid_from)
+        if replaced is not None:
+            replaced.valid_to = start
+        edge.valid_from = start
+
+    async def retire_superseded(self, run: Run, origin: str, at: datetime) -> int:
+        """``run`` completed, so it is what its process does now: end the current ``origin``
+        edges of the process that only runs started before it produced."""
+        older_runs = select(Run.run_id).where(Run.process_id == run.process_id, Run.started_at < run.started_at)
+        statement = (
+            update(LineageEdge)
+            .where(
+                LineageEdge.valid_to.is_(None),
+                LineageEdge.origin == origin,
+                LineageEdge.valid_from <= at,
+                or_(LineageEdge.source_id == run.process_id, LineageEdge.target_id == run.process_id),
+                LineageEdge.run_id.in_(older_runs),
+            )
+            .values(valid_to=at)
+        )
+        result = await self.session.execute(statement.execution_options(synchronize_session="fetch"))
+        return result.rowcount or 0
 
     async def retire(self, edge_ids: Iterable[UUID] | None = None, *, touching: UUID | None = None, at: datetime | None = None) -> int:
         """End current edges, by id or every edge touching one node."""

@@ -2,8 +2,12 @@
 
 from advanced_alchemy.base import orm_registry
 
+from dlv.db.models._dashboards import Dashboard
 from dlv.db.models._lineage import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run
 from dlv.db.models._nodes import Node, NodeCheck
+from dlv.db.models._outbox import GraphOutbox
+from dlv.db.models._openlineage import AssetAlias, LineageEvent
+from dlv.db.models._tokens import TOKEN_ROLES, ApiToken
 from dlv.db.models._users import Role, User
 
 metadata = orm_registry.metadata
@@ -11,8 +15,14 @@ metadata = orm_registry.metadata
 __all__ = [
     "ASSET",
     "PROCESS",
+    "TOKEN_ROLES",
+    "ApiToken",
+    "AssetAlias",
+    "Dashboard",
     "DataAsset",
+    "GraphOutbox",
     "LineageEdge",
+    "LineageEvent",
     "Node",
     "NodeCheck",
     "Process",

@@ -49,6 +49,9 @@ class Process(UUIDAuditBase):
     last_run_state: Mapped[str | None] = mapped_column(String(20), default=None)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None, index=True)
+    # The enclosing process (an Airflow DAG for its tasks, a Spark application for its jobs).
+    parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("processes.id", ondelete="SET NULL"), index=True, default=None)
+    sql: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class LineageEdge(UUIDBase):
@@ -82,6 +85,9 @@ class LineageEdge(UUIDBase):
     columns: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     valid_from: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The OpenLineage run that last produced this edge: a newer completed run of the same job
+    # retires the edges only older runs produced.
+    run_id: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class Run(UUIDBase):

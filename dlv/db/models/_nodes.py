@@ -1,3 +1,5 @@
+"""The node catalog: registered systems and their test-connection history."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,9 +21,12 @@ class Node(UUIDAuditBase):
     type: Mapped[str] = mapped_column(String(100), index=True)
     description: Mapped[str | None] = mapped_column(Text, default=None)
     tags: Mapped[list[str]] = mapped_column(JsonB, default=list)
-    # Non-secret settings as sent; secret fields live only in ``encrypted_secrets``.
+    # The validated config with every secret field set to null; the secret values live only
+    # in ``encrypted_secrets`` (dlv.lib.crypto), and ``secrets_set`` names the ones that are set
+    # so reads never need the key.
     config: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
     encrypted_secrets: Mapped[str | None] = mapped_column(Text, default=None)
+    secrets_set: Mapped[list[str]] = mapped_column(JsonB, default=list)
     status: Mapped[str] = mapped_column(String(20), default="unknown", index=True)
     status_message: Mapped[str | None] = mapped_column(Text, default=None)
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -1,0 +1,298 @@
+"""Neo4j: a projection of the relational lineage built for traversal.
+
+The relational database stays the truth. ``Projector`` copies edge changes from the outbox
+into Neo4j; ``Neo4jGraphStore`` answers traversals with a variable-length ``FLOWS_TO``
+pattern that Neo4j plans as a pruning breadth-first expand (each node once, no path
+enumeration), then reads the edges leaving the reached nodes to give exact distances —
+the same answer the SQL store gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from neo4j import AsyncDriver
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dlv.db.models import GraphOutbox, LineageEdge
+from dlv.graph._store import Direction, Traversal, merge_walks, walk_directions
+
+logger = logging.getLogger("dlv.graph")
+
+# Errors that mean "Neo4j is not there right now", as opposed to a bug in a query.
+UNREACHABLE = (ServiceUnavailable, SessionExpired, OSError, asyncio.TimeoutError)
+
+SCHEMA = (
+    "CREATE CONSTRAINT lineage_id IF NOT EXISTS FOR (n:Lineage) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX flows_to_id IF NOT EXISTS FOR ()-[r:FLOWS_TO]-() ON (r.id)",
+)
+# Longest pause between projection attempts while Neo4j is unreachable.
+RETRY_MAX_SECONDS = 30.0
+
+
+def micros(moment: datetime | None) -> int | None:
+    """Edge validity as integer microseconds since the epoch: cheap to compare in Cypher."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1_000_000)
+
+
+async def ensure_schema(driver: AsyncDriver) -> None:
+    for statement in SCHEMA:
+        await driver.execute_query(statement)
+
+
+def _validity(as_of: datetime | None, variable: str = "r") -> str:
+    if as_of is None:
+        return f"{variable}.valid_to IS NULL"
+    return f"{variable}.valid_from <= $as_of AND ({variable}.valid_to IS NULL OR {variable}.valid_to > $as_of)"
+
+
+def reach_query(forward: bool, depth: int, as_of: datetime | None) -> str:
+    """Distinct nodes within ``depth`` hops. ``depth`` must be a validated int: Cypher takes
+    no parameter for a var-length bound, so it is written into the text."""
+    if not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be a positive int, got {depth!r}")
+    arrow = ("-", "->") if forward else ("<-", "-")
+    return (
+        "MATCH (s:Lineage) WHERE s.id IN $ids "
+        f"MATCH (s){arrow[0]}[rels:FLOWS_TO*1..{depth}]{arrow[1]}(d) "
+        f"WHERE all(r IN rels WHERE {_validity(as_of)}) "
+        "RETURN DISTINCT d.id AS id LIMIT $cap"
+    )
+
+
+def hops_query(forward: bool, as_of: datetime | None) -> str:
+    """Every valid edge leaving (or, upstream, entering) the given nodes."""
+    pattern = "(a)-[r:FLOWS_TO]->(b)" if forward else "(a)<-[r:FLOWS_TO]-(b)"
+    return (
+        f"UNWIND $ids AS id MATCH (a:Lineage {{id: id}}) MATCH {pattern} WHERE {_validity(as_of)} "
+        "RETURN r.id AS edge, a.id AS near, b.id AS far, b.type AS far_type"
+    )
+
+
+class Neo4jGraphStore:
+    name = "neo4j"
+
+    def __init__(self, driver: AsyncDriver) -> None:
+        self.driver = driver
+
+    async def traverse(
+        self,
+        starts: dict[UUID, str],
+        direction: Direction,
+        depth: int,
+        *,
+        as_of: datetime | None = None,
+        max_nodes: int = 5000,
+    ) -> Traversal:
+        # Nodes come back distinct and breadth-first, so one past the cap is enough to know
+        # the answer is truncated; the expand stops there instead of exploring the rest.
+        cap = max_nodes + 1
+        walks: list[tuple[bool, list[tuple[UUID, UUID, UUID, str, int]]]] = []
+        hit_cap = False
+        if depth > 0 and starts:
+            start_ids = [str(node_id) for node_id in starts]
+            params = {"ids": start_ids, "cap": cap, "as_of": micros(as_of)}
+            for forward in walk_directions(direction):
+                reached = await self.driver.execute_query(reach_query(forward, depth, as_of), params, routing_="r")
+                ids = {record["id"] for record in reached.records} | set(start_ids)
+                hit_cap = hit_cap or len(reached.records) >= cap
+                hops = await self.driver.execute_query(hops_query(forward, as_of), {"ids": list(ids), "as_of": micros(as_of)}, routing_="r")
+                walks.append((forward, self._rows(start_ids, hops.records, depth)))
+        return merge_walks(starts, walks, max_nodes=max_nodes, hit_row_cap=hit_cap, source=self.name)
+
+    @staticmethod
+    def _rows(start_ids: list[str], records: list[Any], depth: int) -> list[tuple[UUID, UUID, UUID, str, int]]:
+        """Breadth-first over the fetched edges: the rows the SQL walk would produce, one per
+        edge leaving a node whose shortest distance is below ``depth``."""
+        leaving: dict[str, list[Any]] = {}
+        for record in records:
+            leaving.setdefault(record["near"], []).append(record)
+        distance = dict.fromkeys(start_ids, 0)
+        queue = deque(start_ids)
+        rows = []
+        while queue:
+            node = queue.popleft()
+            if distance[node] >= depth:
+                continue
+            for record in leaving.get(node, ()):
+                rows.append((UUID(record["edge"]), UUID(node), UUID(record["far"]), record["far_type"], distance[node] + 1))
+                if record["far"] not in distance:
+                    distance[record["far"]] = distance[node] + 1
+                    queue.append(record["far"])
+        return rows
+
+
+APPLY_EDGES = """
+UNWIND $edges AS e
+MERGE (s:Lineage {id: e.source_id}) ON CREATE SET s.type = e.source_type
+MERGE (t:Lineage {id: e.target_id}) ON CREATE SET t.type = e.target_type
+MERGE (s)-[r:FLOWS_TO {id: e.id}]->(t)
+SET r.valid_from = e.valid_from, r.valid_to = e.valid_to, r.origin = e.origin, r.columns = e.columns
+"""
+DROP_EDGES = "UNWIND $ids AS id MATCH ()-[r:FLOWS_TO {id: id}]->() DELETE r"
+MARKER = "MERGE (m:DlvProjection {id: 'state'}) SET m.rebuilt_at = $at"
+
+
+def edge_payload(edge: LineageEdge) -> dict[str, Any]:
+    return {
+        "id": str(edge.id),
+        "source_id": str(edge.source_id),
+        "source_type": edge.source_type,
+        "target_id": str(edge.target_id),
+        "target_type": edge.target_type,
+        "valid_from": micros(edge.valid_from),
+        "valid_to": micros(edge.valid_to),
+        "origin": edge.origin,
+        "columns": json.dumps(edge.columns or []),
+    }
+
+
+class Projector:
+    """Applies the outbox to Neo4j in order, in batches, idempotently; retries with backoff."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], driver: AsyncDriver, batch_size: int = 1000) -> None:
+        self.sessions, self.driver, self.batch_size = sessions, driver, batch_size
+        self.last_error: str | None = None
+        self.applied_total = 0
+
+    async def apply_pending(self) -> int:
+        """Apply one batch; return how many outbox rows it covered."""
+        async with self.sessions() as session:
+            pending = (
+                await session.execute(
+                    select(GraphOutbox.id, GraphOutbox.edge_id)
+                    .where(GraphOutbox.applied_at.is_(None))
+                    .order_by(GraphOutbox.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            if not pending:
+                return 0
+            edge_ids = list(dict.fromkeys(edge_id for _, edge_id in pending))
+            edges = (await session.scalars(select(LineageEdge).where(LineageEdge.id.in_(edge_ids)))).all()
+            present = {edge.id for edge in edges}
+            await self._write([edge_payload(edge) for edge in edges], [str(i) for i in edge_ids if i not in present])
+            await session.execute(
+                update(GraphOutbox)
+                .where(GraphOutbox.id.in_([row_id for row_id, _ in pending]))
+                .values(applied_at=datetime.now(timezone.utc))
+            )
+            await session.commit()
+        self.applied_total += len(pending)
+        return len(pending)
+
+    async def _write(self, edges: list[dict[str, Any]], purged: list[str]) -> None:
+        async def work(tx: Any) -> None:
+            if edges:
+                await tx.run(APPLY_EDGES, edges=edges)
+            if purged:
+                await tx.run(DROP_EDGES, ids=purged)
+
+        async with self.driver.session() as neo:
+            await neo.execute_write(work)
+
+    async def catch_up(self) -> int:
+        total = 0
+        while applied := await self.apply_pending():
+            total += applied
+        return total
+
+    async def lag(self) -> int:
+        async with self.sessions() as session:
+            return int(await session.scalar(select(func.count()).where(GraphOutbox.applied_at.is_(None))) or 0)
+
+    async def needs_rebuild(self) -> bool:
+        """A Neo4j that has never been built (new, or wiped) lacks edges written before the
+        outbox was on: rebuild it from the relational tables first."""
+        result = await self.driver.execute_query("MATCH (m:DlvProjection {id: 'state'}) RETURN count(m) AS n")
+        return result.records[0]["n"] == 0
+
+    async def rebuild(self, progress: Any = None) -> int:
+        """Wipe Neo4j and project every edge (current and retired) from the relational truth."""
+        await ensure_schema(self.driver)
+        while True:
+            result = await self.driver.execute_query(
+                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
+            )
+            if result.records[0]["deleted"] == 0:
+                break
+        copied = 0
+        async with self.sessions() as session:
+            started = datetime.now(timezone.utc)
+            last_id = None
+            while True:
+                statement = select(LineageEdge).order_by(LineageEdge.id).limit(self.batch_size)
+                if last_id is not None:
+                    statement = statement.where(LineageEdge.id > last_id)
+                edges = (await session.scalars(statement)).all()
+                if not edges:
+                    break
+                await self._write([edge_payload(edge) for edge in edges], [])
+                copied += len(edges)
+                last_id = edges[-1].id
+                if progress:
+                    progress(len(edges))
+            # Everything queued before the rebuild began is now in Neo4j.
+            await session.execute(
+                update(GraphOutbox).where(GraphOutbox.applied_at.is_(None), GraphOutbox.created_at <= started).values(applied_at=started)
+            )
+            await session.commit()
+        await self.driver.execute_query(MARKER, {"at": micros(datetime.now(timezone.utc))})
+        return copied
+
+    async def run(self, poll_seconds: float = 0.5) -> None:
+        """Forever: rebuild if needed, then apply the outbox as it fills; back off while Neo4j is away."""
+        backoff = poll_seconds
+        ready = False
+        while True:
+            try:
+                if not ready:
+                    await ensure_schema(self.driver)
+                    if await self.needs_rebuild():
+                        logger.info("projecting all lineage into Neo4j")
+                        await self.rebuild()
+                    ready = True
+                applied = await self.apply_pending()
+                self.last_error = None
+                backoff = poll_seconds
+                if applied == 0:
+                    await asyncio.sleep(poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except (*UNREACHABLE, Neo4jError) as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                ready = False  # it may come back empty: check the marker again
+                logger.warning("Neo4j projection paused (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, RETRY_MAX_SECONDS)
+            except Exception:  # a database hiccup must not end the projector for good
+                logger.exception("graph projector failed; retrying")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, RETRY_MAX_SECONDS)
+
+
+class FallbackGraphStore:
+    """Neo4j when it answers, the SQL store when it does not; ``source`` says which."""
+
+    def __init__(self, primary: Neo4jGraphStore, fallback: Any) -> None:
+        self.primary, self.fallback = primary, fallback
+        self.name = primary.name
+
+    async def traverse(self, starts: dict[UUID, str], direction: Direction, depth: int, **options: Any) -> Traversal:
+        try:
+            return await self.primary.traverse(starts, direction, depth, **options)
+        except UNREACHABLE as exc:
+            logger.warning("Neo4j unreachable (%s); answering from SQL", type(exc).__name__)
+            return await self.fallback.traverse(starts, direction, depth, **options)

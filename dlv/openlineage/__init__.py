@@ -1,0 +1,9 @@
+"""OpenLineage ingestion: ``POST /api/v1/lineage``, mapping events onto the lineage model,
+the raw event log and its replay."""
+
+from dlv.openlineage._controllers import OpenLineageController
+from dlv.openlineage._mapping import EventMapper
+from dlv.openlineage._service import ingest, replay
+from dlv.openlineage._spec import ParsedEvent, parse_event
+
+__all__ = ["EventMapper", "OpenLineageController", "ParsedEvent", "ingest", "parse_event", "replay"]

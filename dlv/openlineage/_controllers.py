@@ -1,0 +1,109 @@
+"""``POST /api/v1/lineage`` (the path OpenLineage clients post to) and the raw event log."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from advanced_alchemy.service import OffsetPagination
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
+from litestar.params import FromQuery
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dlv.auth import requires_ingest, requires_viewer
+from dlv.db.models import LineageEvent
+from dlv.lib.exceptions import BadRequest
+from dlv.openlineage._schemas import EventRead, IngestResult
+from dlv.openlineage._service import ingest
+from dlv.openlineage._spec import RunEvent, parse_event
+
+
+class PayloadTooLarge(ClientException):
+    status_code = 413
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The event is larger than {limit} bytes (DLV_OPENLINEAGE_MAX_BODY_BYTES); send smaller events, "
+        "e.g. leave out large facets such as spark.logicalPlan, or raise the limit."
+    )
+
+
+async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The request body, gunzipped when sent with ``Content-Encoding: gzip``, at most ``limit``
+    bytes either way (so a small compressed bomb is refused as well)."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise _too_large(limit)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return bytes(received)
+    if encoding != "gzip":
+        raise BadRequest(f"Content-Encoding {encoding!r} is not supported: send the event as is or gzip-compressed.")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(bytes(received), limit + 1)
+    except zlib.error:
+        raise BadRequest("The body is not valid gzip although Content-Encoding says gzip: compress it with gzip or drop the header.") from None
+    if len(body) > limit or inflater.unconsumed_tail:
+        raise _too_large(limit)
+    return body
+
+
+class OpenLineageController(Controller):
+    path = "/api/v1"
+    tags = ["openlineage"]
+
+    # The size limit is a setting (read in read_body), so Litestar's fixed default is turned off here.
+    @post("/lineage", guards=[requires_ingest], request_max_body_size=None, status_code=201, summary="Receive one OpenLineage event")
+    async def receive(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[IngestResult]:
+        """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
+        optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
+        parsed = parse_event(await read_body(request, request.app.state.settings.openlineage_max_body_bytes))
+        stored = await ingest(db_session, parsed)
+        event = parsed.event
+        result = IngestResult(
+            stored=stored,
+            kind=parsed.kind,
+            event_type=event.event_type if isinstance(event, RunEvent) else None,
+            run_id=event.run.run_id if isinstance(event, RunEvent) else None,
+        )
+        return Response(result, status_code=201 if stored else 200)
+
+    @get("/events/lineage", guards=[requires_viewer], summary="The raw OpenLineage events received, newest first")
+    async def events(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        run_id: FromQuery[str | None] = None,
+        job_namespace: FromQuery[str | None] = None,
+        job_name: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+    ) -> OffsetPagination[EventRead]:
+        if not 1 <= limit <= 500 or offset < 0:
+            raise BadRequest("limit must be between 1 and 500 and offset at least 0.")
+        statement = select(LineageEvent)
+        for column, value in (
+            (LineageEvent.run_id, run_id),
+            (LineageEvent.job_namespace, job_namespace),
+            (LineageEvent.job_name, job_name),
+        ):
+            if value is not None:
+                statement = statement.where(column == value)
+        total = await db_session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        rows = await db_session.scalars(
+            statement.order_by(LineageEvent.received_at.desc(), LineageEvent.id.desc()).limit(limit).offset(offset)
+        )
+        items = [
+            EventRead(
+                id=row.id, kind=row.kind, event_type=row.event_type, event_time=row.event_time, received_at=row.received_at,
+                run_id=row.run_id, job_namespace=row.job_namespace, job_name=row.job_name, producer=row.producer, event=row.payload,
+            )
+            for row in rows
+        ]
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)

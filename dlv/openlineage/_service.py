@@ -1,0 +1,68 @@
+"""Ingestion: log the raw event and map it, in the caller's transaction; replay the log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import msgspec
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
+from dlv.openlineage._mapping import ORIGIN, EventMapper, insert_ignoring_conflicts
+from dlv.openlineage._spec import Event, ParsedEvent, RunEvent, parse_event
+
+REPLAY_BATCH = 500
+
+
+def _job(event: Event) -> tuple[str | None, str | None]:
+    job = getattr(event, "job", None)
+    return (job.namespace, job.name) if job is not None else (None, None)
+
+
+async def ingest(session: AsyncSession, parsed: ParsedEvent) -> bool:
+    """Store and apply one event; False when the very same event was stored before (then
+    nothing changes). A failure raises, and the request's rollback leaves nothing behind."""
+    event = parsed.event
+    namespace, name = _job(event)
+    logged = await session.execute(
+        insert_ignoring_conflicts(session, LineageEvent)
+        .values(
+            event_hash=parsed.event_hash,
+            kind=parsed.kind,
+            event_type=event.event_type if isinstance(event, RunEvent) else None,
+            event_time=event.event_time,
+            received_at=datetime.now(timezone.utc),
+            run_id=event.run.run_id if isinstance(event, RunEvent) else None,
+            job_namespace=namespace,
+            job_name=name,
+            producer=event.producer,
+            payload=parsed.payload,
+        )
+        .on_conflict_do_nothing(index_elements=["event_hash"])
+    )
+    if not logged.rowcount:
+        return False
+    await EventMapper(session).apply(event)
+    return True
+
+
+async def replay(session: AsyncSession) -> int:
+    """Rebuild everything OpenLineage produced from the event log, in event-time order.
+
+    Runs, aliases and OpenLineage edges are erased and re-derived; assets and processes keep
+    their ids (and whatever people edited by hand), so links to them stay valid.
+    """
+    await session.execute(delete(LineageEdge).where(LineageEdge.origin == ORIGIN))
+    await session.execute(delete(Run))
+    await session.execute(delete(AssetAlias))
+    await session.execute(update(Process).values(last_run_state=None, last_run_at=None))
+    mapper = EventMapper(session)
+    total = await session.scalar(select(func.count()).select_from(LineageEvent)) or 0
+    ordered = select(LineageEvent.payload).order_by(LineageEvent.event_time, LineageEvent.received_at, LineageEvent.id)
+    for offset in range(0, total, REPLAY_BATCH):
+        for payload in (await session.scalars(ordered.limit(REPLAY_BATCH).offset(offset))).all():
+            await mapper.apply(parse_event(msgspec.json.encode(payload)).event)
+        await session.flush()
+        session.expunge_all()  # keep memory flat on long logs
+    return total

@@ -1,0 +1,54 @@
+import { lazy, Suspense } from "react";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { AuthProvider } from "./auth/AuthContext";
+import { RequireAuth } from "./auth/RequireAuth";
+import { GlobalAlerts } from "./components/alerts";
+import { Loading } from "./components/feedback";
+import { Shell } from "./components/Shell";
+import { createQueryClient } from "./api/queryClient";
+
+// Each screen is its own chunk: the login page does not pay for React Flow and ELK.
+const LoginPage = lazy(() => import("./auth/LoginPage"));
+const ExplorerPage = lazy(() => import("./features/lineage/ExplorerPage"));
+const NodesPage = lazy(() => import("./features/nodes/NodesPage"));
+const DashboardsPage = lazy(() => import("./features/dashboards/DashboardsPage"));
+
+/** The server serves the app under /ui/ (see dlv/ui.py); every client route lives there. */
+export const BASENAME = "/ui";
+const queryClient = createQueryClient();
+
+function Protected() {
+  return (
+    <RequireAuth>
+      <Shell>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/lineage" element={<ExplorerPage />} />
+            <Route path="/nodes" element={<NodesPage />} />
+            <Route path="/dashboards" element={<DashboardsPage />} />
+            <Route path="*" element={<Navigate to="/lineage" replace />} />
+          </Routes>
+        </Suspense>
+      </Shell>
+    </RequireAuth>
+  );
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <AuthProvider>
+        <BrowserRouter basename={BASENAME}>
+          <Suspense fallback={<Loading />}>
+            <Routes>
+              <Route path="/login" element={<LoginPage />} />
+              <Route path="/*" element={<Protected />} />
+            </Routes>
+          </Suspense>
+        </BrowserRouter>
+        <GlobalAlerts />
+      </AuthProvider>
+    </QueryClientProvider>
+  );
+}

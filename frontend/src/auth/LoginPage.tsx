@@ -1,0 +1,70 @@
+import { useState, type FormEvent } from "react";
+import { Navigate, useSearchParams } from "react-router";
+import { Logo } from "../components/icons";
+import { Spinner } from "../components/feedback";
+import { useAuth } from "./AuthContext";
+
+/** Only same-app paths are honoured, so a crafted ?next= cannot send users elsewhere. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/lineage";
+}
+
+export default function LoginPage() {
+  const { token, login } = useAuth();
+  const [params] = useSearchParams();
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const expired = params.get("expired") === "1";
+
+  if (token) return <Navigate to={safeNext(params.get("next"))} replace />;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await login(username, password);
+    } catch (failure) {
+      setError((failure as Error).message);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login-screen">
+      <form className="card login-card" onSubmit={submit} aria-labelledby="login-title">
+        <div className="brand">
+          <Logo /> DLV
+        </div>
+        <div className="stack" style={{ gap: 4 }}>
+          <h1 id="login-title">Sign in</h1>
+          <p className="muted">Data lineage and impact analysis.</p>
+        </div>
+        {expired && !error && (
+          <div className="alert" role="status">
+            Your session ended. Sign in again to continue where you were.
+          </div>
+        )}
+        {error && (
+          <div className="alert alert-error" role="alert">
+            {error}
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor="username">Username</label>
+          <input id="username" className="input" autoComplete="username" autoFocus required value={username} onChange={(e) => setUsername(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="password">Password</label>
+          <input id="password" className="input" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </div>
+        <button className="btn btn-primary" type="submit" disabled={busy}>
+          {busy ? <Spinner label="Signing in" /> : null}
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </div>
+  );
+}

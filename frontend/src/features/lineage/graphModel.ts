@@ -1,0 +1,103 @@
+import type { ColumnMapping, Graph, GraphEdge, GraphNode } from "../../api/types";
+
+export interface MergedGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  truncated: boolean;
+}
+
+/** Union of several graph answers (upstream cone, downstream cone, expanded neighbourhoods);
+ * a node keeps the smallest distance from a start that any answer gave it. */
+export function mergeGraphs(graphs: (Graph | undefined)[]): MergedGraph {
+  const nodes = new Map<string, GraphNode>();
+  const edges = new Map<string, GraphEdge>();
+  let truncated = false;
+  for (const graph of graphs) {
+    if (!graph) continue;
+    truncated ||= graph.truncated;
+    for (const node of graph.nodes) {
+      const known = nodes.get(node.id);
+      if (!known || node.depth < known.depth) nodes.set(node.id, node);
+    }
+    for (const edge of graph.edges) {
+      const known = edges.get(edge.id);
+      // The answer asked with columns=true carries the mappings; keep them.
+      if (!known || (!known.columns && edge.columns)) edges.set(edge.id, edge);
+    }
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+}
+
+/** The last dotted part of a name: `analytics.public.orders` shows as `orders`. */
+export function shortName(name: string): string {
+  const parts = name.split(/[./]/).filter(Boolean);
+  return parts.length ? parts[parts.length - 1] : name;
+}
+
+/** The columns each node takes part in through column-level lineage (what it receives and
+ * what it passes on), for the column view when the graph answer lists no fields. */
+export function lineageFields(edges: GraphEdge[]): Map<string, string[]> {
+  const fields = new Map<string, Set<string>>();
+  const add = (id: string, field: string) => (fields.get(id) ?? fields.set(id, new Set()).get(id)!).add(field);
+  for (const edge of edges) {
+    for (const column of edge.columns ?? []) {
+      add(edge.target_id, column.target_field);
+      if (!column.source_asset_id) add(edge.source_id, column.source_field);
+      else add(column.source_asset_id, column.source_field);
+    }
+  }
+  return new Map([...fields].map(([id, names]) => [id, [...names].sort()]));
+}
+
+export function describeMappings(columns: ColumnMapping[] | null | undefined): string | undefined {
+  if (!columns?.length) return undefined;
+  const [first, ...rest] = columns;
+  const head = first.source_field === first.target_field ? first.target_field : `${first.source_field} → ${first.target_field}`;
+  return rest.length ? `${head} +${rest.length}` : head;
+}
+
+export interface NamespaceGroup {
+  id: string;
+  namespace: string;
+  assets: number;
+  processes: number;
+  unhealthy: number;
+}
+
+export interface GroupedGraph {
+  groups: NamespaceGroup[];
+  links: { id: string; source: string; target: string; count: number }[];
+}
+
+const UNHEALTHY = new Set(["error", "failed", "fail", "aborted"]);
+
+export function isUnhealthy(health: string | null | undefined): boolean {
+  return UNHEALTHY.has((health ?? "").toLowerCase());
+}
+
+/** Over the rendering threshold the canvas shows one box per namespace, with the number of
+ * edges between namespaces, so a huge graph still opens instantly and reads at a glance. */
+export function groupByNamespace(graph: MergedGraph): GroupedGraph {
+  const groups = new Map<string, NamespaceGroup>();
+  const groupOf = new Map<string, string>();
+  for (const node of graph.nodes) {
+    const id = `ns:${node.namespace}`;
+    groupOf.set(node.id, id);
+    const group = groups.get(id) ?? { id, namespace: node.namespace, assets: 0, processes: 0, unhealthy: 0 };
+    if (node.type === "process") group.processes += 1;
+    else group.assets += 1;
+    if (isUnhealthy(node.health)) group.unhealthy += 1;
+    groups.set(id, group);
+  }
+  const links = new Map<string, { id: string; source: string; target: string; count: number }>();
+  for (const edge of graph.edges) {
+    const source = groupOf.get(edge.source_id);
+    const target = groupOf.get(edge.target_id);
+    if (!source || !target || source === target) continue;
+    const id = `${source}->${target}`;
+    const link = links.get(id) ?? { id, source, target, count: 0 };
+    link.count += 1;
+    links.set(id, link);
+  }
+  return { groups: [...groups.values()], links: [...links.values()] };
+}

@@ -1,0 +1,181 @@
+"""The UI in a real browser against a live server: what a data engineer does during an incident."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, log_in, screenshot
+
+
+def _node_id(live_server, name: str) -> str:
+    with live_server.api() as api:
+        hits = api.get("/api/search", params={"q": name}).json()["items"]
+    return next(hit["id"] for hit in hits if hit["name"] == name)
+
+
+def _canvas_node(page, name: str):
+    return page.locator(f'[data-testid="lineage-node"][data-name="{name}"]')
+
+
+def _on_canvas(page, locator) -> tuple[float, float]:
+    """Where a node sits inside the canvas (independent of the toolbar above it)."""
+    node, canvas = locator.bounding_box(), page.locator(".react-flow").bounding_box()
+    return node["x"] - canvas["x"], node["y"] - canvas["y"]
+
+
+def test_login_search_and_explore_lineage(page, live_server) -> None:
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    screenshot(page, "01-login")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("wrong-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("user-role")).to_have_text("admin")
+
+    page.get_by_role("combobox", name="Search assets, processes and nodes").fill("fct_revenue")
+    page.get_by_role("option", name=re.compile("analytics.marts.fct_revenue")).click()
+    expect(page.get_by_test_id("graph-count")).to_have_text("5 nodes · 4 edges")
+    expect(_canvas_node(page, "finance.revenue_dashboard")).to_be_visible()
+
+    page.get_by_label("Upstream", exact=True).fill("4")
+    expect(page.get_by_test_id("graph-count")).to_have_text("9 nodes · 8 edges")
+    expect(_canvas_node(page, "shop.public.orders")).to_be_visible()
+
+    page.get_by_role("button", name="Expand neighbours of dbt_build_marts").click()
+    expect(_canvas_node(page, "analytics.marts.dim_customers")).to_be_visible()
+    expect(page.get_by_test_id("graph-count")).to_have_text("10 nodes · 9 edges")
+
+    page.get_by_role("button", name="Columns").click()
+    expect(_canvas_node(page, "analytics.marts.fct_revenue")).to_contain_text("revenue")
+    expect(page.locator(".react-flow__edge-text", has_text="amount → revenue +1")).to_be_visible()
+
+    _canvas_node(page, "analytics.marts.fct_revenue").click()
+    drawer = page.get_by_test_id("details-drawer")
+    expect(drawer).to_contain_text("analytics")  # owner
+    expect(drawer).to_contain_text("critical")
+    expect(drawer.get_by_test_id("column-mappings")).to_contain_text("amount")
+    screenshot(page, "02-lineage-explorer")
+
+
+def test_impact_panel_highlights_and_exports_csv(page, live_server) -> None:
+    orders = _node_id(live_server, "shop.public.orders")
+    log_in(page, "admin", ADMIN_PASSWORD, f"/ui/lineage?node={orders}&down=6")
+    expect(page.get_by_test_id("graph-count")).to_have_text("7 nodes · 6 edges")
+
+    page.get_by_role("button", name="Impact").click()
+    panel = page.get_by_test_id("impact-panel")
+    expect(panel.get_by_test_id("impact-list")).to_contain_text("finance.revenue_dashboard")
+    expect(panel.get_by_test_id("impact-summary")).to_contain_text("impacted")
+    expect(page.locator(".lineage-node.highlighted").first).to_be_visible()
+    expect(_canvas_node(page, "shop.public.orders")).not_to_have_class(re.compile("dimmed"))
+
+    with page.expect_download() as download_info:
+        panel.get_by_role("button", name="Export CSV").click()
+    download = download_info.value
+    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    assert "finance.revenue_dashboard" in {row["name"] for row in rows}
+    assert download.suggested_filename.endswith(".csv")
+    screenshot(page, "03-impact-panel")
+
+
+def test_dashboard_is_saved_and_restored_after_reload(page, live_server) -> None:
+    revenue = _node_id(live_server, "analytics.marts.fct_revenue")
+    log_in(page, "admin", ADMIN_PASSWORD, f"/ui/lineage?node={revenue}&up=1&down=1")
+    node = _canvas_node(page, "finance.revenue_dashboard")
+    expect(node).to_be_visible()
+    box = node.bounding_box()
+    page.mouse.move(box["x"] + 60, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + 180, steps=8)
+    page.mouse.up()
+    assert node.bounding_box()["y"] > box["y"] + 100
+    moved = _on_canvas(page, node)
+
+    page.get_by_role("button", name="Save as dashboard").click()
+    page.get_by_label("Name").fill("Revenue incident")
+    page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"dashboard="))
+
+    page.reload()
+    restored = _canvas_node(page, "finance.revenue_dashboard")
+    expect(restored).to_be_visible()
+    page.wait_for_timeout(300)  # the saved viewport is applied on the next animation frame
+    after = _on_canvas(page, restored)
+    assert abs(after[0] - moved[0]) < 4 and abs(after[1] - moved[1]) < 4
+
+    page.get_by_role("link", name="Dashboards").click()
+    expect(page.get_by_test_id("dashboard-row")).to_contain_text("Revenue incident")
+    screenshot(page, "04-dashboards")
+
+
+def test_add_a_postgresql_node_test_it_then_see_a_wrong_password_fail(page, live_server, postgres_server) -> None:
+    log_in(page, "admin", ADMIN_PASSWORD, "/ui/nodes")
+    page.get_by_role("button", name="Add node").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Name", exact=True).fill("Test warehouse")
+    dialog.get_by_role("combobox", name="Type", exact=True).first.select_option("postgresql")
+    dialog.get_by_role("textbox", name="Host", exact=True).fill(postgres_server.host)
+    dialog.get_by_role("spinbutton", name="Port", exact=True).fill(str(postgres_server.port))
+    dialog.get_by_role("textbox", name="User", exact=True).fill(postgres_server.user)
+    dialog.get_by_label("Password", exact=True).fill(postgres_server.password)
+    dialog.get_by_label("Tags", exact=True).fill("e2e, warehouse")
+    dialog.get_by_role("button", name="Test connection").click()
+    report = dialog.get_by_test_id("test-report")
+    expect(report).to_contain_text("ok", timeout=20_000)
+    screenshot(page, "05-node-test-ok")
+    dialog.get_by_role("button", name="Add node").click()
+    card = page.get_by_test_id("node-card").filter(has_text="Test warehouse")
+    expect(card).to_be_visible()
+
+    card.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Stored encrypted")).to_be_visible()
+    dialog.get_by_role("button", name="Replace Password").click()
+    dialog.get_by_label("Password", exact=True).fill("not-the-password")
+    dialog.get_by_role("button", name="Save & test").click()
+    report = dialog.get_by_test_id("test-report")
+    expect(report).to_contain_text("error", timeout=20_000)
+    expect(report.locator('[data-testid="test-step"].failed').first).to_be_visible()
+    screenshot(page, "06-node-test-error")
+
+    dialog.get_by_role("tab", name="Check history").click()
+    expect(dialog.get_by_test_id("check-history")).to_contain_text("error")
+    dialog.get_by_role("button", name="Close").first.click()
+    expect(page.get_by_test_id("node-card").filter(has_text="Test warehouse")).to_contain_text("error")
+    screenshot(page, "07-nodes")
+
+
+def test_viewer_sees_everything_and_can_change_nothing(page, live_server) -> None:
+    with live_server.api() as api:
+        created = api.post("/api/auth/users", json={"username": "viewer", "password": VIEWER_PASSWORD, "role": "viewer"})
+        assert created.status_code in (201, 409), created.text
+    revenue = _node_id(live_server, "analytics.marts.fct_revenue")
+    log_in(page, "viewer", VIEWER_PASSWORD, f"/ui/lineage?node={revenue}")
+    expect(page.get_by_test_id("user-role")).to_have_text("viewer")
+    expect(_canvas_node(page, "analytics.marts.fct_revenue")).to_be_visible()
+    expect(page.get_by_role("button", name="Save as dashboard")).to_have_count(0)
+    screenshot(page, "08-viewer-lineage")
+
+    page.get_by_role("link", name="Nodes").click()
+    expect(page.get_by_role("heading", name="Nodes")).to_be_visible()
+    expect(page.get_by_role("button", name="Add node")).to_have_count(0)
+    cards = page.get_by_test_id("node-card")
+    if cards.count():
+        cards.first.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("read-only access")).to_be_visible()
+        for name in ("Test connection", "Save & test", "Save changes", "Delete", "Replace Password"):
+            expect(dialog.get_by_role("button", name=name)).to_have_count(0)
+        dialog.get_by_role("button", name="Close").first.click()
+
+    page.get_by_role("link", name="Dashboards").click()
+    expect(page.get_by_role("heading", name="Dashboards")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^(Rename|Delete)"))).to_have_count(0)
+    screenshot(page, "09-viewer-dashboards")
