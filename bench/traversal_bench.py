@@ -340,7 +340,7 @@ def main() -> None:
             if postgres:
                 postgres.cleanup()
     if args.write_results:
-        write_section("Graph traversal", report + [f"Command: `.venv/bin/python bench/traversal_bench.py --nodes {args.nodes} --stores {args.stores} --write-results`"])
+        write_section(f"Graph traversal: {graph.node_count:,} nodes, {args.stores}", report + [f"Command: `.venv/bin/python bench/traversal_bench.py --nodes {args.nodes} --stores {args.stores} --write-results`"])
 
 
 if __name__ == "__main__":

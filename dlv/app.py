@@ -23,6 +23,7 @@ from dlv import __version__
 from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
 from dlv.dashboards import DashboardController
+from dlv.events import EventBroker, EventController, redis_events
 from dlv.db.models import metadata
 from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
 from dlv.health import health
@@ -53,6 +54,9 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
 # database's OFFSET.
 MAX_PAGE_SIZE = 1000
 MAX_CURRENT_PAGE = 1_000_000
+# advanced-alchemy's ?orderBy= accepts any column; ordering by a hash or a ciphertext would
+# leak something about it, one comparison at a time.
+UNSORTABLE_COLUMNS = frozenset({"password_hash", "token_hash", "encrypted_secrets"})
 
 
 def cap_pagination(request: Request[Any, Any, Any]) -> None:
@@ -60,6 +64,9 @@ def cap_pagination(request: Request[Any, Any, Any]) -> None:
         raw = request.query_params.get(name)
         if raw is not None and raw.strip().isdigit() and int(raw) > cap:
             raise BadRequest(f"{name}={raw} is too large: send at most {cap}.")
+    order_by = request.query_params.get("orderBy")
+    if order_by is not None and order_by.strip().lower() in UNSORTABLE_COLUMNS:
+        raise BadRequest(f"orderBy={order_by} is not allowed: sort by a visible field such as name or created_at.")
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -95,11 +102,17 @@ class CorePlugin(InitPluginProtocol):
         # After SQLAlchemy, so scheduled checks stop before the database engine is disposed.
         app_config.plugins.append(HealthChecksPlugin())
         connectors = Connectors.from_settings(self.settings)
-        app_config.state = State({"settings": self.settings, "alchemy": alchemy, "connectors": connectors})
+        # One broker per process: SSE subscribers of this process hear changes made in it (and,
+        # with DLV_REDIS_URL, in every other process).
+        events = EventBroker()
+        app_config.state = State({"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events})
         app_config.route_handlers.extend([health, AuthController, UserController, *LINEAGE_CONTROLLERS])
         app_config.route_handlers.extend([TokenController, OpenLineageController])
         app_config.route_handlers.extend([NodeTypeController, NodeController])
-        app_config.route_handlers.extend([DashboardController, ui_router()])
+        app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
+        if self.settings.redis_url:
+            # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
+            app_config.lifespan.append(redis_events)
         if self.settings.neo4j_uri:
             app_config.lifespan.append(neo4j_lifespan)
         app_config.middleware.insert(0, DefineMiddleware(BearerAuthMiddleware))

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     neo4j_uri: str | None = None
     neo4j_user: str | None = None
     neo4j_password: str | None = None
+    redis_url: str | None = None
     secret_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
@@ -41,6 +42,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_graph_depth: int = 50
     graph_max_nodes: int = 5000
     openlineage_max_body_bytes: int = 5 * 1024 * 1024
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_address: int = 20
+    login_throttle_window_seconds: int = 300
 
     @property
     def is_sqlite(self) -> bool:
@@ -116,6 +120,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"DLV_OPENLINEAGE_MAX_BODY_BYTES={settings.openlineage_max_body_bytes} is not valid: expected at least 1024."
         )
+    for field in ("login_max_failures_per_user", "login_max_failures_per_address", "login_throttle_window_seconds"):
+        if getattr(settings, field) < 1:
+            raise SettingsError(f"{_env_name(field)}={getattr(settings, field)} is not valid: expected at least 1.")
     database_url = settings.database_url or f"sqlite+aiosqlite:///{(settings.data_dir / 'dlv.db').resolve()}"
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise SettingsError(
@@ -129,6 +136,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     if settings.neo4j_uri and not settings.neo4j_uri.startswith(("bolt://", "neo4j://", "bolt+s://", "neo4j+s://")):
         raise SettingsError("DLV_NEO4J_URI is not valid: expected a bolt:// or neo4j:// URI.")
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("DLV_REDIS_URL is not valid: expected a redis://, rediss:// or unix:// URL.")
     if settings.is_sqlite or database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret_key = settings.secret_key or _load_or_create_secret_key(settings.data_dir)

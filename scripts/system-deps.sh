@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing: the real
-# services the tests start (PostgreSQL 15 server; a JDK and Maven for the in-process Neo4j
+# services the tests start (PostgreSQL 15 server; Redis; a JDK and Maven for the in-process Neo4j
 # server of deploy/neo4j-dev). Safe to run again.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql-15)
 # The Neo4j launcher is compiled with javac, so a JDK (not only a JRE) is needed.
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # live events across processes
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

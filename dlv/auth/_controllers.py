@@ -22,7 +22,8 @@ from dlv.auth._guards import Principal, requires_admin, requires_viewer
 from dlv.auth._schemas import AccessToken, LoginRequest, Me, UserCreate, UserRead, UserUpdate
 from dlv.auth._service import UserService
 from dlv.auth._tokens import issue_access_token
-from dlv.lib.exceptions import BadRequest
+from dlv.auth._throttle import login_throttle
+from dlv.lib.exceptions import BadRequest, TooManyRequests
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -75,9 +76,18 @@ class AuthController(Controller):
     @post("/login", operation_class=LoginOperation, status_code=200, summary="Log in and get an access token")
     async def login(self, request: Request[Any, Any, Any], users: NamedDependency[UserService]) -> AccessToken:
         credentials = await _read_login(request)
+        throttle = login_throttle(request.app.state)
+        address = request.client.host if request.client else "unknown"
+        if (wait := throttle.retry_after(credentials.username, address)) is not None:
+            raise TooManyRequests(
+                f"Too many failed logins for this user or from this address; retry in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
         user = await users.authenticate(credentials.username, credentials.password)
         if user is None:
+            throttle.failed(credentials.username, address)
             raise NotAuthorizedException(WRONG_CREDENTIALS)
+        throttle.succeeded(credentials.username)
         settings = request.app.state.settings
         lifetime = timedelta(minutes=settings.token_lifetime_minutes)
         token = issue_access_token(user.id, settings.secret_key, lifetime)

@@ -40,8 +40,11 @@ class EventController(Controller):
     tags = ["events"]
     guards = [requires_viewer]
 
-    @get("/", summary="Live changes (node status) as Server-Sent Events")
+    @get("/", summary="Live changes (node status, run states, lineage) as Server-Sent Events")
     async def events(self, state: State) -> ServerSentEvent:
         """Events: ``ready`` once subscribed, ``node.status`` {node_id, name, status, previous,
-        message}, and ``resync`` when this client fell behind and lost events (reload)."""
+        message}, ``run.state`` {process_id, run_id, state, previous}, ``lineage.changed``
+        {origin, asset_ids, process_ids, edges, complete, ...}, and ``resync`` when this client
+        fell behind or the cross-process relay was interrupted and events were lost (reload).
+        Each is sent once the change it reports is committed."""
         return ServerSentEvent(_stream(state.events))

@@ -40,6 +40,10 @@ class NotFound(DLVError):
     status_code = 404
 
 
+class TooManyRequests(DLVError):
+    status_code = 429
+
+
 class Unavailable(DLVError):
     status_code = 503
 
@@ -103,6 +107,11 @@ def repository_handler(request: Request[Any, Any, Any], exc: RepositoryError) ->
     return problem(500, "The database rejected the request.")
 
 
+def _database_unavailable(request: Request[Any, Any, Any], cause: str) -> Response[dict[str, Any]]:
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
+    return problem(503, "The database is unavailable right now; retry in a few seconds.", headers={"Retry-After": "5"})
+
+
 def _unconvertible_value(exc: BaseException) -> BaseException | None:
     """The ValueError/TypeError behind a statement the driver could not even send (a query
     argument it cannot convert, e.g. `?ids=abc` where ids are UUIDs): the request's fault."""
@@ -120,12 +129,29 @@ def _wrong_format(error: BaseException) -> Response[dict[str, Any]]:
 
 def database_unavailable_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
-        logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
-        return problem(503, "The database is unavailable right now; retry in a few seconds.", headers={"Retry-After": "5"})
+        return _database_unavailable(request, type(exc.orig).__name__)
     if (bad := _unconvertible_value(exc)) is not None:
         return _wrong_format(bad)
     logger.exception("database error on %s %s", request.method, request.url.path)
     return problem(500, "The database rejected the request.")
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_globals.get("__name__", "").startswith(("sqlalchemy.", "asyncpg.", "aiosqlite.")):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def connection_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    # While the pool (re)connects, asyncpg's errors reach us unwrapped by SQLAlchemy:
+    # "connection refused" as a plain OSError, "the database system is starting up" as its
+    # own CannotConnectNowError. A database that is down or restarting, not a bug.
+    if _raised_by_database_driver(exc):
+        return _database_unavailable(request, type(exc).__name__)
+    return internal_handler(request, exc)
 
 
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -133,12 +159,21 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "DLV hit an internal error; the server log has the details.")
 
 
+try:
+    from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
+
+    _DRIVER_CONNECTION_ERRORS: tuple[type[Exception], ...] = (PostgresConnectionError, OperatorInterventionError)
+except ImportError:  # pragma: no cover - asyncpg is a dependency; SQLite-only installs may lack it
+    _DRIVER_CONNECTION_ERRORS = ()
+
 exception_handlers = {
     ValidationException: validation_handler,
     HTTPException: http_handler,
     RepositoryError: repository_handler,
     DBAPIError: database_unavailable_handler,
+    ConnectionError: connection_error_handler,
+    **{error: connection_error_handler for error in _DRIVER_CONNECTION_ERRORS},
     Exception: internal_handler,
 }
 
-__all__ = ["BadRequest", "Conflict", "DLVError", "NotFound", "Unavailable", "exception_handlers", "problem"]
+__all__ = ["BadRequest", "Conflict", "DLVError", "NotFound", "TooManyRequests", "Unavailable", "exception_handlers", "problem"]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.auth import requires_admin, requires_viewer
 from dlv.config import Settings
+from dlv.events import publish_lineage_changed
 from dlv.db.models import LineageEdge
 from dlv.graph import Direction, FallbackGraphStore, Neo4jGraphStore, SqlGraphStore
 from dlv.lib.exceptions import BadRequest, NotFound
@@ -276,9 +277,15 @@ class GraphController(Controller):
     dependencies = {"lineage": Provide(provide_lineage_graph)}
 
     @post("/bulk", guards=[requires_admin], status_code=200, summary="Upsert many assets, processes and edges at once")
-    async def bulk(self, db_session: NamedDependency[AsyncSession], data: JSONBody[BulkRequest]) -> BulkResult:
+    async def bulk(self, db_session: NamedDependency[AsyncSession], state: State, data: JSONBody[BulkRequest]) -> BulkResult:
         """All or nothing: one bad row answers 400 naming it, and nothing is stored."""
         counts = await bulk_upsert(db_session, data.assets, data.processes, data.edges)
+        edges = counts["edges"]["created"] + counts["edges"]["updated"]
+        if any(sum(changed.values()) for changed in counts.values()):
+            # Too many ids to list: the event gives the counts and says to reload (complete false).
+            publish_lineage_changed(
+                state.events, db_session, "bulk", edges=edges, complete=False, assets=counts["assets"], processes=counts["processes"]
+            )
         return BulkResult(**{name: Counts(**values) for name, values in counts.items()})
 
     @get("/graph", summary="Upstream/downstream lineage graph around a node")

@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.auth import requires_admin, requires_viewer
 from dlv.connectors import TestReport
 from dlv.discovery import DiscoveryScope
+from dlv.events import EventBroker, publish_node_status
 from dlv.nodes._connectors import Connectors, invalid
-from dlv.nodes._discovery import DiscoveryResult, discover_node
+from dlv.nodes._discovery import DiscoveryResult
+from dlv.nodes._scheduler import discover_and_publish
 from dlv.nodes._schemas import NodeCheckRead, NodeCreate, NodeRead, NodeTestRequest, NodeTypeRead, NodeUpdate
 from dlv.nodes._service import NodeService
 
@@ -32,6 +34,10 @@ SORTABLE = ("name", "type", "status", "created_at", "updated_at", "last_checked_
 
 def provide_connectors(state: State) -> Connectors:
     return state.connectors
+
+
+def provide_events(state: State) -> EventBroker:
+    return state.events
 
 
 def _check_sort(filters: list[FilterTypes]) -> None:
@@ -65,6 +71,7 @@ class NodeController(Controller):
     tags = ["nodes"]
     dependencies = {
         "connectors": Provide(provide_connectors, sync_to_thread=False),
+        "events": Provide(provide_events, sync_to_thread=False),
         **create_service_dependencies(
             NodeService,
             key="nodes",
@@ -96,7 +103,7 @@ class NodeController(Controller):
     async def create_node(
         self, nodes: NamedDependency[NodeService], connectors: NamedDependency[Connectors], data: JSONBody[NodeCreate]
     ) -> NodeRead:
-        node = await nodes.create_node(data, connectors.prepare(data.type, data.config))
+        node = await nodes.create_node(data, connectors)
         return nodes.to_schema(node, schema_type=NodeRead)
 
     @post("/test", guards=[requires_admin], status_code=200, summary="Test an unsaved config")
@@ -125,11 +132,17 @@ class NodeController(Controller):
 
     @post("/{node_id:uuid}/test", guards=[requires_admin], status_code=200, summary="Test a saved node and store the result")
     async def test_node(
-        self, nodes: NamedDependency[NodeService], connectors: NamedDependency[Connectors], node_id: FromPath[UUID]
+        self,
+        nodes: NamedDependency[NodeService],
+        connectors: NamedDependency[Connectors],
+        events: NamedDependency[EventBroker],
+        node_id: FromPath[UUID],
     ) -> TestReport:
         node = await nodes.get(node_id)
+        previous = node.status
         report = await connectors.test_node(node)
         await nodes.record_check(node, report, trigger="manual")
+        publish_node_status(events, node, previous)
         return report
 
     @post("/{node_id:uuid}/discover", guards=[requires_admin], status_code=200, summary="Discover the node's tables, views and view lineage")
@@ -137,12 +150,13 @@ class NodeController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         connectors: NamedDependency[Connectors],
+        events: NamedDependency[EventBroker],
         node_id: FromPath[UUID],
         data: JSONBody[DiscoveryScope | None] = None,
     ) -> DiscoveryResult:
         """Failing credentials answer 200 with status error and the test-connection steps, and
         change no asset; the run is recorded in the check history with trigger ``discovery``."""
-        return await discover_node(db_session, connectors, node_id, data)
+        return await discover_and_publish(db_session, connectors, node_id, data, events=events)
 
     @get("/{node_id:uuid}/checks", guards=[requires_viewer], summary="The node's check history, newest first")
     async def list_checks(

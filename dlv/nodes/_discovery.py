@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.connectors import ConfigError, NodeType, Step, TestReport
 from dlv.db.models import ASSET, DataAsset, LineageEdge, Node
 from dlv.discovery import Catalog, ColumnUse, Discovery, DiscoveryScope, RelationKind
+from dlv.events import EventBroker, publish_node_status
 from dlv.lib.crypto import SecretsUnreadable
 from dlv.lib.exceptions import BadRequest
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._service import AssetService, EdgeWriter, now
-from dlv.nodes._connectors import CONNECTOR_HARD_LIMIT_SECONDS, Connectors, failed_report
+from dlv.nodes._connectors import Connectors, failed_report
 from dlv.nodes._service import NodeService
 
 logger = logging.getLogger("dlv.nodes.discovery")
@@ -40,6 +41,9 @@ WHOLE_ROW = "*"
 INDIRECT = "indirect: shapes the view's rows (join, filter or expression)"
 
 Progress = Callable[[int, int], None]
+# Connectors bound their own steps (postgresql: connect_timeout, then 10 minutes to read the
+# catalog); this only stops a broken plugin from holding the request for ever.
+DISCOVERY_HARD_LIMIT_SECONDS = 15 * 60
 
 
 class DiscoverySummary(msgspec.Struct, kw_only=True):
@@ -93,7 +97,7 @@ async def _read(connectors: Connectors, node: Node, scope: DiscoveryScope) -> Di
     except ConfigError as exc:
         return Discovery(report=failed_report(f"the stored config is not valid for {node.type} any more ({exc}); edit the node"))
     try:
-        async with asyncio.timeout(CONNECTOR_HARD_LIMIT_SECONDS * 4):
+        async with asyncio.timeout(DISCOVERY_HARD_LIMIT_SECONDS):
             return await node_type.discover(config, connectors.context, scope=scope)
     except TimeoutError:
         return Discovery(report=failed_report(f"the {node.type} connector did not finish discovering in time"))
@@ -110,14 +114,18 @@ async def discover_node(
     node_id: UUID,
     scope: DiscoveryScope | None = None,
     progress: Progress | None = None,
+    *,
+    events: EventBroker | None = None,
 ) -> DiscoveryResult:
     """Discover one node; failing credentials give the test-connection report and change no asset."""
     scope = scope or DiscoveryScope()
     nodes = NodeService(session=session)
     node = await nodes.get(node_id)
+    previous = node.status
     discovery = await _read(connectors, node, scope)
     if discovery.catalog is None:
         await nodes.record_check(node, discovery.report, trigger=TRIGGER)
+        publish_node_status(events, node, previous)
         return _result(discovery.report)
     summary = await CatalogWriter(session, node.id, scope).apply(discovery.catalog, progress)
     report = discovery.report
@@ -128,6 +136,7 @@ async def discover_node(
         steps=[*report.steps, Step(name="store assets", passed=True, message=summary.sentence())],
     )
     await nodes.record_check(node, report, trigger=TRIGGER)
+    publish_node_status(events, node, previous)
     return _result(report, summary)
 
 

@@ -1,4 +1,5 @@
-"""Scheduled health checks: nodes with ``check_interval_seconds`` are tested in the background.
+"""Scheduled health checks and discoveries: nodes with ``check_interval_seconds`` are tested,
+and nodes with ``discovery_interval_seconds`` discovered, in the background.
 
 One asyncio task per process ticks every few seconds, asks the database which nodes are due
 and starts their checks: at most ``concurrency`` at a time, never two for the same node, and
@@ -19,8 +20,12 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from dlv.discovery import DiscoveryScope
+from dlv.events import EventBroker, publish_lineage_changed, publish_node_status
 from dlv.nodes._connectors import Connectors
+from dlv.nodes._discovery import ORIGIN, DiscoveryResult, discover_node
 from dlv.nodes._service import NodeService
 
 logger = logging.getLogger("dlv.nodes.scheduler")
@@ -29,22 +34,32 @@ TICK_SECONDS = 2.0
 CONCURRENCY = 4
 
 
+Due = Callable[[], Awaitable[list[UUID]]]
+Run = Callable[[UUID], Awaitable[None]]
+
+
 class HealthCheckScheduler:
+    """Runs due work per node: health checks, plus any job added with :meth:`add_job`
+    (scheduled discovery). All jobs share one concurrency bound, and a node never has two
+    jobs queued or running at once (a job that finds its node busy waits for the next tick)."""
+
     def __init__(
         self,
-        due: Callable[[], Awaitable[list[UUID]]],
-        check: Callable[[UUID], Awaitable[None]],
+        due: Due,
+        check: Run,
         *,
         tick_seconds: float = TICK_SECONDS,
         concurrency: int = CONCURRENCY,
     ) -> None:
-        self._due = due
-        self._check = check
+        self._jobs: list[tuple[str, Due, Run]] = [("health check", due, check)]
         self._tick_seconds = tick_seconds
         self._slots = asyncio.Semaphore(concurrency)
         self._pending: set[UUID] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+
+    def add_job(self, name: str, due: Due, run: Run) -> None:
+        self._jobs.append((name, due, run))
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._run(), name="dlv-health-checks")
@@ -62,26 +77,27 @@ class HealthCheckScheduler:
             await asyncio.sleep(self._tick_seconds)
 
     async def tick(self) -> None:
-        """Start the checks that are due (and not already queued or running)."""
-        try:
-            due = await self._due()
-        except Exception:  # the database may be briefly away; try again next tick
-            logger.exception("could not list the nodes due for a health check")
-            return
-        for node_id in due:
-            if node_id in self._pending:
+        """Start the jobs that are due (and whose node has nothing queued or running)."""
+        for name, due, run in self._jobs:
+            try:
+                node_ids = await due()
+            except Exception:  # the database may be briefly away; try again next tick
+                logger.exception("could not list the nodes due for a %s", name)
                 continue
-            self._pending.add(node_id)
-            task = asyncio.create_task(self._guarded_check(node_id), name=f"dlv-health-check-{node_id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            for node_id in node_ids:
+                if node_id in self._pending:
+                    continue
+                self._pending.add(node_id)
+                task = asyncio.create_task(self._guarded(name, run, node_id), name=f"dlv-{name.replace(' ', '-')}-{node_id}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
 
-    async def _guarded_check(self, node_id: UUID) -> None:
+    async def _guarded(self, name: str, run: Run, node_id: UUID) -> None:
         try:
             async with self._slots:
-                await self._check(node_id)
+                await run(node_id)
         except Exception:
-            logger.exception("the scheduled health check of node %s failed", node_id)
+            logger.exception("the scheduled %s of node %s failed", name, node_id)
         finally:
             self._pending.discard(node_id)
 
@@ -91,7 +107,31 @@ class HealthCheckScheduler:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-def database_scheduler(alchemy: SQLAlchemyAsyncConfig, connectors: Connectors, **options: Any) -> HealthCheckScheduler:
+async def discover_and_publish(
+    session: AsyncSession,
+    connectors: Connectors,
+    node_id: UUID,
+    scope: DiscoveryScope | None = None,
+    *,
+    events: EventBroker | None = None,
+) -> DiscoveryResult:
+    """:func:`discover_node`, plus a ``lineage.changed`` event (sent on commit) when the run
+    created, changed or retired anything."""
+    result = await discover_node(session, connectors, node_id, scope, events=events)
+    summary = result.summary
+    if summary is not None:
+        edges = summary.edges_created + summary.edges_updated + summary.edges_retired
+        if edges or summary.created or summary.updated or summary.retired:
+            publish_lineage_changed(
+                events, session, ORIGIN, edges=edges, complete=False, node_id=str(node_id),
+                assets={"created": summary.created, "updated": summary.updated, "retired": summary.retired},
+            )  # fmt: skip
+    return result
+
+
+def database_scheduler(
+    alchemy: SQLAlchemyAsyncConfig, connectors: Connectors, events: EventBroker | None = None, **options: Any
+) -> HealthCheckScheduler:
     """A scheduler that reads due nodes from, and writes results to, DLV's database."""
 
     async def due() -> list[UUID]:
@@ -110,15 +150,36 @@ def database_scheduler(alchemy: SQLAlchemyAsyncConfig, connectors: Connectors, *
             node = await service.get_one_or_none(id=node_id)
             if node is None:
                 return  # deleted while it was being checked
+            previous = node.status
             await service.record_check(node, report, trigger="scheduled")
             await session.commit()
+        publish_node_status(events, node, previous)
 
-    return HealthCheckScheduler(due, check, **options)
+    async def due_discoveries() -> list[UUID]:
+        async with alchemy.get_session() as session:
+            return await NodeService(session=session).due_for_discovery(datetime.now(timezone.utc))
+
+    async def discover(node_id: UUID) -> None:
+        # One transaction per run, as for POST /api/nodes/{id}/discover; default scope.
+        async with alchemy.get_session() as session:
+            node = await NodeService(session=session).get_one_or_none(id=node_id)
+            if node is None:
+                return
+            node_type = connectors.types.get(node.type)
+            if node_type is None or not node_type.can_discover():
+                logger.warning("node %s has a discovery interval but its type %r cannot discover", node.name, node.type)
+                return
+            await discover_and_publish(session, connectors, node_id, events=events)
+            await session.commit()
+
+    scheduler = HealthCheckScheduler(due, check, **options)
+    scheduler.add_job("discovery", due_discoveries, discover)
+    return scheduler
 
 
 @asynccontextmanager
 async def _health_checks(app: Litestar) -> AsyncIterator[None]:
-    scheduler = database_scheduler(app.state.alchemy, app.state.connectors)
+    scheduler = database_scheduler(app.state.alchemy, app.state.connectors, app.state.events)
     app.state.health_checks = scheduler
     scheduler.start()
     try:

@@ -19,9 +19,15 @@ TypeKey = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Description = Annotated[str, msgspec.Meta(max_length=10_000)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=50)]
-Interval = Annotated[
-    int, msgspec.Meta(ge=1, le=7 * 86_400, description="Seconds between scheduled health checks; null: manual only.")
-]
+
+
+def _interval(what: str) -> Any:
+    """Seconds between scheduled runs of ``what``: 1 s to a week; null means manual only."""
+    return Annotated[int, msgspec.Meta(ge=1, le=7 * 86_400, description=f"Seconds between scheduled {what}; null: manual only.")]
+
+
+Interval = _interval("health checks")
+DiscoveryInterval = _interval("discoveries (node types that can discover)")
 Config = Annotated[dict[str, Any], msgspec.Meta(description="Settings of the node type; see GET /api/node-types.")]
 NodeStatus = Literal["ok", "error", "unknown"]
 
@@ -33,6 +39,7 @@ class NodeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: Description | None = None
     tags: Tags = []
     check_interval_seconds: Interval | None = None
+    discovery_interval_seconds: DiscoveryInterval | None = None
 
 
 class NodeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -44,6 +51,7 @@ class NodeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: Description | None | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     check_interval_seconds: Interval | None | msgspec.UnsetType = msgspec.UNSET
+    discovery_interval_seconds: DiscoveryInterval | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class NodeTestRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -64,6 +72,7 @@ class NodeRead(msgspec.Struct, kw_only=True):
     last_checked_at: datetime | None
     last_latency_ms: float | None
     check_interval_seconds: int | None
+    discovery_interval_seconds: int | None
     created_at: datetime
     updated_at: datetime
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +18,15 @@ from dlv.connectors import TestReport
 from dlv.db.models import Node, NodeCheck
 from dlv.lib.crypto import SecretsUnreadable
 from dlv.lib.exceptions import Conflict
-from dlv.nodes._connectors import Connectors, PreparedConfig, merge_patch
+from dlv.nodes._connectors import Connectors, PreparedConfig, invalid, merge_patch
 from dlv.nodes._schemas import NodeCreate, NodeUpdate
 
 # Enough history to see a flapping node; older scheduled results are dropped.
 CHECKS_KEPT_PER_NODE = 500
+# The check-history trigger of a discovery run (dlv.nodes._discovery records it).
+DISCOVERY_TRIGGER = "discovery"
+# NodeUpdate fields stored on the node as they are sent.
+_PLAIN_FIELDS = ("description", "check_interval_seconds", "discovery_interval_seconds")
 
 
 class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
@@ -39,7 +44,9 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
         if existing is not None and existing.id != node_id:
             raise Conflict(f"A node named {name!r} already exists; choose another name or edit that node.")
 
-    async def create_node(self, data: NodeCreate, prepared: PreparedConfig) -> Node:
+    async def create_node(self, data: NodeCreate, connectors: Connectors) -> Node:
+        prepared = connectors.prepare(data.type, data.config)
+        _ensure_discoverable(connectors, data.type, data.discovery_interval_seconds)
         await self._ensure_name_free(data.name)
         node = Node(
             name=data.name,
@@ -47,6 +54,7 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
             description=data.description,
             tags=list(data.tags),
             check_interval_seconds=data.check_interval_seconds,
+            discovery_interval_seconds=data.discovery_interval_seconds,
             status="unknown",
         )
         self._apply(node, prepared)
@@ -59,12 +67,14 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
         if data.name is not msgspec.UNSET:
             await self._ensure_name_free(data.name, node.id)
             node.name = data.name
-        if data.description is not msgspec.UNSET:
-            node.description = data.description
         if data.tags is not msgspec.UNSET:
             node.tags = list(data.tags)
-        if data.check_interval_seconds is not msgspec.UNSET:
-            node.check_interval_seconds = data.check_interval_seconds
+        if data.discovery_interval_seconds is not msgspec.UNSET:
+            _ensure_discoverable(connectors, node.type, data.discovery_interval_seconds)
+        for field in _PLAIN_FIELDS:
+            value = getattr(data, field)
+            if value is not msgspec.UNSET:
+                setattr(node, field, value)
         return await self.update(node)
 
     @staticmethod
@@ -145,8 +155,34 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
                 Node.check_interval_seconds.is_not(None)
             )
         )
-        return [
-            node_id
-            for node_id, interval, last_checked_at in rows
-            if last_checked_at is None or last_checked_at + timedelta(seconds=interval) <= now
-        ]
+        return _due(rows, now)
+
+    async def due_for_discovery(self, now: datetime) -> list[UUID]:
+        """Nodes with a discovery interval whose last discovery (the newest check with trigger
+        ``discovery``, whatever its outcome) is older than that interval."""
+        last = (
+            select(func.max(NodeCheck.checked_at))
+            .where(NodeCheck.node_id == Node.id, NodeCheck.trigger == DISCOVERY_TRIGGER)
+            .correlate(Node)
+            .scalar_subquery()
+        )
+        rows = await self._session.execute(
+            select(Node.id, Node.discovery_interval_seconds, last).where(Node.discovery_interval_seconds.is_not(None))
+        )
+        return _due(rows, now)
+
+
+def _due(rows: Iterable[Any], now: datetime) -> list[UUID]:
+    """The ids of (id, interval seconds, last run) rows that never ran or whose interval has passed."""
+    return [
+        node_id
+        for node_id, interval, last_run in rows
+        if last_run is None or last_run + timedelta(seconds=interval) <= now
+    ]
+
+
+def _ensure_discoverable(connectors: Connectors, type_key: str, interval: int | None) -> None:
+    """A discovery schedule only makes sense for a node type that can discover."""
+    node_type = connectors.types.get(type_key)
+    if interval is not None and (node_type is None or not node_type.can_discover()):
+        raise invalid("discovery_interval_seconds", f"nodes of type {type_key} cannot be discovered; send null")

@@ -65,7 +65,7 @@ class OpenLineageController(Controller):
         """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
         optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
         parsed = parse_event(await read_body(request, request.app.state.settings.openlineage_max_body_bytes))
-        stored = await ingest(db_session, parsed)
+        stored = await ingest(db_session, parsed, request.app.state.events)
         event = parsed.event
         result = IngestResult(
             stored=stored,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from uuid import UUID
 
 import msgspec
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
+from dlv.db.models import AssetAlias, DataAsset, LineageEdge, LineageEvent, Process, Run
+from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
 from dlv.openlineage._mapping import ORIGIN, EventMapper, insert_ignoring_conflicts
-from dlv.openlineage._spec import Event, ParsedEvent, RunEvent, parse_event
+from dlv.openlineage._spec import DatasetEvent, Event, JobEvent, ParsedEvent, RunEvent, parse_event
 
 REPLAY_BATCH = 500
 
@@ -20,9 +22,10 @@ def _job(event: Event) -> tuple[str | None, str | None]:
     return (job.namespace, job.name) if job is not None else (None, None)
 
 
-async def ingest(session: AsyncSession, parsed: ParsedEvent) -> bool:
+async def ingest(session: AsyncSession, parsed: ParsedEvent, events: EventBroker | None = None) -> bool:
     """Store and apply one event; False when the very same event was stored before (then
-    nothing changes). A failure raises, and the request's rollback leaves nothing behind."""
+    nothing changes). A failure raises, and the request's rollback leaves nothing behind.
+    With ``events``, what changed is announced once the transaction commits."""
     event = parsed.event
     namespace, name = _job(event)
     logged = await session.execute(
@@ -43,8 +46,43 @@ async def ingest(session: AsyncSession, parsed: ParsedEvent) -> bool:
     )
     if not logged.rowcount:
         return False
+    previous = await _run_state(session, event)
     await EventMapper(session).apply(event)
+    await _publish(session, event, previous, events)
     return True
+
+
+async def _run_state(session: AsyncSession, event: Event) -> tuple[UUID, str] | None:
+    if not isinstance(event, RunEvent):
+        return None
+    row = (await session.execute(select(Run.process_id, Run.state).where(Run.run_id == event.run.run_id))).one_or_none()
+    return (row.process_id, row.state) if row is not None else None
+
+
+async def _publish(session: AsyncSession, event: Event, previous: tuple[UUID, str] | None, events: EventBroker | None) -> None:
+    """``run.state`` when the event moved its run, ``lineage.changed`` naming the datasets and
+    job it reported; both sent when the request's transaction commits."""
+    if events is None:
+        return
+    process_ids: list[UUID] = []
+    if isinstance(event, RunEvent):
+        run = await _run_state(session, event)
+        if run is not None:
+            process_ids.append(run[0])
+            publish_run_state(events, session, run[0], event.run.run_id, run[1], previous[1] if previous else None)
+    elif isinstance(event, JobEvent):
+        namespace, name = _job(event)
+        process_ids += (await session.scalars(select(Process.id).where(Process.namespace == namespace, Process.name == name))).all()
+    datasets = [event.dataset] if isinstance(event, DatasetEvent) else [*event.inputs, *event.outputs]
+    if not datasets:
+        return
+    keys = list({(dataset.namespace, dataset.name) for dataset in datasets})
+    asset_ids = (
+        await session.scalars(select(DataAsset.id).where(tuple_(DataAsset.namespace, DataAsset.name).in_(keys)))
+    ).all()
+    publish_lineage_changed(
+        events, session, ORIGIN, asset_ids=asset_ids, process_ids=process_ids, complete=len(asset_ids) == len(keys)
+    )
 
 
 async def replay(session: AsyncSession) -> int:

@@ -1,7 +1,8 @@
 import { lazy, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router";
 import { QueryClientProvider } from "@tanstack/react-query";
-import { AuthProvider } from "./auth/AuthContext";
+import { AuthProvider, useAuth } from "./auth/AuthContext";
+import { useLiveEvents } from "./api/liveEvents";
 import { RequireAuth } from "./auth/RequireAuth";
 import { GlobalAlerts } from "./components/alerts";
 import { Loading } from "./components/feedback";
@@ -19,6 +20,8 @@ export const BASENAME = "/ui";
 const queryClient = createQueryClient();
 
 function Protected() {
+  // Live events (node status, runs, lineage) refresh what the open screens show.
+  useLiveEvents(useAuth().token);
   return (
     <RequireAuth>
       <Shell>

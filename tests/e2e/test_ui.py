@@ -179,3 +179,23 @@ def test_viewer_sees_everything_and_can_change_nothing(page, live_server) -> Non
     expect(page.get_by_role("heading", name="Dashboards")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^(Rename|Delete)"))).to_have_count(0)
     screenshot(page, "09-viewer-dashboards")
+
+
+# Open screens update live: the node list is cached for 30 s and not refetched on focus, so
+# only the event stream (GET /api/events) can move this badge without a reload.
+def test_a_node_badge_follows_a_status_change_made_elsewhere(page, live_server, postgres_server) -> None:
+    config = {
+        "host": postgres_server.host, "port": postgres_server.port, "database": "postgres",
+        "user": postgres_server.user, "password": postgres_server.password,
+    }  # fmt: skip
+    with live_server.api() as api:
+        node = api.post("/api/nodes", json={"name": "Live warehouse", "type": "postgresql", "config": config}).json()
+    log_in(page, "admin", ADMIN_PASSWORD, "/ui/nodes")
+    card = page.get_by_test_id("node-card").filter(has_text="Live warehouse")
+    expect(card).to_have_attribute("aria-label", "Live warehouse, PostgreSQL, status unknown")
+
+    with live_server.api() as api:
+        assert api.post(f"/api/nodes/{node['id']}/test").json()["status"] == "ok"
+
+    expect(card).to_have_attribute("aria-label", "Live warehouse, PostgreSQL, status ok", timeout=10_000)
+    screenshot(page, "10-node-status-live")

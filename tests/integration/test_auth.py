@@ -227,3 +227,10 @@ async def test_unknown_user_id_is_a_404(client: Client, admin_headers) -> None:
 async def test_admin_password_from_fixture_is_the_bootstrap_password(client: Client, admin_headers) -> None:
     response = await client.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
     assert response.status_code == 200
+
+
+async def test_users_cannot_be_sorted_by_their_password_hash(client: Client, admin_headers) -> None:
+    response = await client.get("/api/auth/users", params={"orderBy": "password_hash"}, headers=admin_headers)
+
+    assert response.status_code == 400
+    assert "orderBy=password_hash is not allowed" in response.json()["detail"]

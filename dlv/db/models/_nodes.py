@@ -32,6 +32,9 @@ class Node(UUIDAuditBase):
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     last_latency_ms: Mapped[float | None] = mapped_column(default=None)
     check_interval_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Seconds between scheduled discoveries (types that can discover); the last run is the
+    # newest ``NodeCheck`` with trigger ``discovery``.
+    discovery_interval_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
 
     checks: Mapped[list[NodeCheck]] = relationship(
         back_populates="node", cascade="all, delete-orphan", lazy="noload", order_by="NodeCheck.checked_at.desc()"

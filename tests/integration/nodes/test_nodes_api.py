@@ -47,7 +47,7 @@ async def test_create_returns_the_node_with_secrets_hidden_and_status_unknown(cl
     assert node["tags"] == ["prod", "finance"] and node["description"] == "Main warehouse"
     assert set(node) == {
         "id", "name", "type", "config", "secrets_set", "description", "tags", "status", "status_message",
-        "last_checked_at", "last_latency_ms", "check_interval_seconds", "created_at", "updated_at",
+        "last_checked_at", "last_latency_ms", "check_interval_seconds", "discovery_interval_seconds", "created_at", "updated_at",
     }  # fmt: skip
     fetched = await client.get(f"/api/nodes/{node['id']}", headers=admin_headers)
     assert fetched.json() == node

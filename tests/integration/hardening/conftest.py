@@ -1,0 +1,15 @@
+"""Fixtures shared by the hardening tests (RBAC matrix, fuzzing, faults, throttling, secrets)."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+Client = AsyncTestClient[Litestar]
+
+
+async def issue_api_token(client: Client, admin_headers: dict[str, str], role: str, name: str | None = None) -> str:
+    """Create an API token through the API, as an admin would, and return its value."""
+    response = await client.post("/api/tokens", json={"name": name or f"{role}-token", "role": role}, headers=admin_headers)
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
