@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -379,6 +380,47 @@ def replay() -> None:
             return await replay_events(session)
 
     click.echo(f"Replayed {_run(work)} OpenLineage events.")
+
+
+@main.group()
+def secrets() -> None:
+    """Stored node secrets (encrypted with DLV_SECRET_KEY)."""
+
+
+@secrets.command("rotate")
+@click.option(
+    "--old-key", prompt="Previous DLV_SECRET_KEY", hide_input=True, envvar="DLV_OLD_SECRET_KEY",
+    help="the key the secrets are encrypted with now (prompted when omitted; or DLV_OLD_SECRET_KEY)",
+)
+def secrets_rotate(old_key: str) -> None:
+    """Re-encrypt every node's secrets from --old-key to the current DLV_SECRET_KEY (all or nothing)."""
+    from sqlalchemy import select
+
+    from dlv.db.models import Node
+    from dlv.lib.crypto import SecretBox, SecretsUnreadable
+    from dlv.lib.exceptions import BadRequest
+
+    if not os.environ.get("DLV_SECRET_KEY"):  # else a generated key would seal every secret
+        click.echo("dlv: set DLV_SECRET_KEY to the new key; --old-key is the one in use now.", err=True)
+        sys.exit(2)
+
+    async def work(settings: Settings) -> tuple[int, int]:
+        box = SecretBox(settings.secret_key, previous_keys=[old_key])
+        rotated = current = 0
+        async with _session(settings) as session:
+            for node in await session.scalars(select(Node).where(Node.encrypted_secrets.is_not(None))):
+                if not box.needs_rotation(node.encrypted_secrets):
+                    current += 1
+                    continue
+                try:
+                    node.encrypted_secrets = box.reseal(node.encrypted_secrets)
+                except SecretsUnreadable as exc:  # raising rolls the whole rotation back
+                    raise BadRequest(f"node {node.name!r}: {exc}; nothing was changed.") from None
+                rotated += 1
+        return rotated, current
+
+    rotated, current = _run(work)
+    click.echo(f"Re-encrypted the secrets of {rotated} nodes ({current} already used the current key).")
 
 
 if __name__ == "__main__":  # pragma: no cover
