@@ -7,7 +7,15 @@ the report types and the step helpers (``run_checklist``, ``reach``, the SSH hel
 from dlv.connectors._checklist import Checklist, Step, StepError, TestReport, describe_error, run_checklist, seconds
 from dlv.connectors._network import NetworkPolicy, blocked_reason, endpoint, reach, resolve_allowed
 from dlv.connectors._registry import NodeTypeRegistry, PluginError, collect_node_types, load_node_types, load_plugin_manager
-from dlv.connectors._ssh import SSHTunnel, check_credentials, close_ssh, describe_ssh_error, ssh_connect, ssh_tunnel
+from dlv.connectors._ssh import (
+    SSHTunnel,
+    check_credentials,
+    close_ssh,
+    describe_ssh_error,
+    ssh_connect,
+    ssh_login,
+    ssh_tunnel,
+)
 from dlv.connectors._types import CheckContext, ConfigError, FieldError, Host, NodeType, Port, TimeoutSeconds
 from dlv.connectors.hookspecs import hookimpl
 
@@ -42,5 +50,6 @@ __all__ = [
     "run_checklist",
     "seconds",
     "ssh_connect",
+    "ssh_login",
     "ssh_tunnel",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncssh
 import msgspec
@@ -118,25 +118,34 @@ async def close_ssh(connection: asyncssh.SSHClientConnection) -> None:
         pass  # already closing; nothing more to free
 
 
+async def ssh_login(checks: Checklist, step: str, **login: Any) -> asyncssh.SSHClientConnection:
+    """The step that logs in over SSH (``login``: the keyword arguments of ``ssh_connect``),
+    reported the same way by the tunnel and by SSH-based node types."""
+    user, host, port = login["username"], login["host"], login["port"]
+    return await checks.step(
+        step,
+        lambda: ssh_connect(**login),
+        success=f"logged in to {endpoint(host, port)} as {user}",
+        describe=lambda exc: describe_ssh_error(exc, user, host, port),
+    )
+
+
 @asynccontextmanager
 async def ssh_tunnel(
     checks: Checklist, tunnel: SSHTunnel, remote_host: str, remote_port: int, policy: NetworkPolicy
 ) -> AsyncIterator[tuple[str, int]]:
     """Steps to open a tunnel through ``tunnel`` to remote_host:remote_port; yields the local end."""
     await reach(checks, tunnel.host, tunnel.port, policy)
-    connection = await checks.step(
+    connection = await ssh_login(
+        checks,
         "SSH login",
-        lambda: ssh_connect(
-            host=tunnel.host,
-            port=tunnel.port,
-            username=tunnel.user,
-            password=tunnel.password,
-            private_key=tunnel.private_key,
-            known_hosts=tunnel.known_hosts,
-            verify_host_key=tunnel.verify_host_key,
-        ),
-        success=f"logged in to {endpoint(tunnel.host, tunnel.port)} as {tunnel.user}",
-        describe=lambda exc: describe_ssh_error(exc, tunnel.user, tunnel.host, tunnel.port),
+        host=tunnel.host,
+        port=tunnel.port,
+        username=tunnel.user,
+        password=tunnel.password,
+        private_key=tunnel.private_key,
+        known_hosts=tunnel.known_hosts,
+        verify_host_key=tunnel.verify_host_key,
     )
     try:
         listener = await checks.step(

@@ -25,7 +25,7 @@ from dlv.connectors import (
     hookimpl,
     reach,
     run_checklist,
-    ssh_connect,
+    ssh_login,
 )
 
 __version__ = "0.1.0"
@@ -71,19 +71,16 @@ class SSHNodeType(NodeType[SSHConfig]):
     async def _check(self, config: SSHConfig, context: CheckContext, checks: Checklist) -> str:
         target = endpoint(config.host, config.port)
         await reach(checks, config.host, config.port, context.network)
-        connection = await checks.step(
+        connection = await ssh_login(
+            checks,
             "authenticate",
-            lambda: ssh_connect(
-                host=config.host,
-                port=config.port,
-                username=config.username,
-                password=config.password,
-                private_key=config.private_key,
-                known_hosts=config.known_hosts,
-                verify_host_key=config.verify_host_key,
-            ),
-            success=f"logged in to {target} as {config.username}",
-            describe=lambda exc: describe_ssh_error(exc, config.username, config.host, config.port),
+            host=config.host,
+            port=config.port,
+            username=config.username,
+            password=config.password,
+            private_key=config.private_key,
+            known_hosts=config.known_hosts,
+            verify_host_key=config.verify_host_key,
         )
         try:
             if config.command:
