@@ -46,10 +46,28 @@ async def ingest(session: AsyncSession, parsed: ParsedEvent, events: EventBroker
     )
     if not logged.rowcount:
         return False
+    await _take_turns(session, event)
     previous = await _run_state(session, event)
     await EventMapper(session).apply(event)
     await _publish(session, event, previous, events)
     return True
+
+
+async def _take_turns(session: AsyncSession, event: Event) -> None:
+    """Events that share a job or a dataset write the same rows (unique inserts, edges updated
+    in different orders, which deadlocks); on PostgreSQL each takes a transaction-scoped
+    advisory lock per job and dataset, all in one order, so such events apply one after the
+    other while unrelated events still run side by side. SQLite has one writer anyway."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    namespace, name = _job(event)
+    datasets = [*getattr(event, "inputs", []), *getattr(event, "outputs", [])]
+    if isinstance(event, DatasetEvent):
+        datasets.append(event.dataset)
+    keys = {f"job {namespace}/{name}"} if name else set()
+    keys.update(f"dataset {dataset.namespace}/{dataset.name}" for dataset in datasets)
+    for key in sorted(keys):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 async def _run_state(session: AsyncSession, event: Event) -> tuple[UUID, str] | None:

@@ -23,7 +23,7 @@ async def _ingest_alone(session_factory, event: dict) -> bool:
         return stored
 
 
-@pytest.mark.parametrize("round_", range(3))
+@pytest.mark.parametrize("round_", range(5))
 async def test_concurrent_events_of_one_job_are_all_stored(session_factory, database_url, round_) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite serialises writers; the race needs concurrent transactions")
@@ -45,7 +45,7 @@ async def test_concurrent_events_of_one_job_are_all_stored(session_factory, data
         assert current == 3  # two reads and one write of the one job
 
 
-@pytest.mark.parametrize("round_", range(3))
+@pytest.mark.parametrize("round_", range(5))
 async def test_concurrent_events_of_one_run_are_all_stored(session_factory, database_url, round_) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite serialises writers; the race needs concurrent transactions")
