@@ -32,13 +32,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from traversal_bench import machine, write_section  # noqa: E402
+from traversal_bench import ADMIN_PASSWORD, machine, start_server, write_section  # noqa: E402
 
 from tests.services.postgres import free_port  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
-ADMIN_PASSWORD = "bench-admin-password"
 LEVELS = 8
 NAMESPACES = ["postgres://shop:5432", "postgres://warehouse:5432", "kafka://events:9092", "s3://lake", "bigquery://analytics"]
 
@@ -65,22 +64,6 @@ def lineage(nodes: int, seed: int) -> dict:
                 parents.add(rng.choice(levels[level - 1]))
             edges.extend({"source": ref(parent), "target": ref(name)} for parent in parents)
     return {"assets": assets, "edges": edges}
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DLV_DATA_DIR": str(data_dir), "DLV_DATABASE_URL": "", "DLV_ADMIN_PASSWORD": ADMIN_PASSWORD, "DLV_PORT": str(port), "DLV_HOST": "127.0.0.1", "DLV_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "dlv.cli", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("dlv serve did not start")
 
 
 MEASURE_INTERACTIVE = """async () => {
@@ -114,7 +97,7 @@ def main() -> None:
 
     graph = lineage(args.nodes, args.seed)
     with tempfile.TemporaryDirectory(prefix="dlv-ui-bench-") as scratch:
-        process, base = start_server(Path(scratch))
+        process, base = start_server(f"sqlite+aiosqlite:///{scratch}/dlv.db")
         try:
             api = httpx.Client(base_url=base, timeout=120)
             token = api.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}).raise_for_status().json()["access_token"]

@@ -99,24 +99,40 @@ class EdgeWriter:
                 LineageEdge.source_id == source_id, LineageEdge.target_id == target_id, LineageEdge.valid_to.is_(None)
             )
         )
-        when = at or now()
-        if current is not None:
-            if current.columns == mapped:
-                return current, False
-            current.valid_to = when
-            await self.session.flush()
-        edge = LineageEdge(
-            source_id=source_id,
-            source_type=source_type,
-            target_id=target_id,
-            target_type=target_type,
-            columns=mapped,
-            origin=origin,
-            valid_from=when,
-        )
-        self.session.add(edge)
+        if current is not None and current.columns == mapped:
+            return current, False
+        edge = await self._new_version(current, source, target, mapped, origin, at or now())
         await self.session.flush()
         return edge, current is None
+
+    async def _new_version(
+        self,
+        previous: LineageEdge | None,
+        source: tuple[UUID, str],
+        target: tuple[UUID, str],
+        columns: list[dict[str, Any]],
+        origin: str,
+        at: datetime,
+        run_id: str | None = None,
+    ) -> LineageEdge:
+        """End ``previous`` (if any) and start the edge's next version at the same instant,
+        never before the previous one began."""
+        if previous is not None:
+            at = max(at, previous.valid_from)
+            previous.valid_to = at
+            await self.session.flush()
+        edge = LineageEdge(
+            source_id=source[0],
+            source_type=source[1],
+            target_id=target[0],
+            target_type=target[1],
+            columns=columns,
+            origin=origin,
+            valid_from=at,
+            run_id=run_id,
+        )
+        self.session.add(edge)
+        return edge
 
     async def observe(
         self,
@@ -158,20 +174,9 @@ class EdgeWriter:
             if edge is not None and edge.columns == mapped:
                 edge.run_id = run_id if run_id is not None else edge.run_id
                 continue
-            if edge is not None:
-                edge.valid_to = max(at, edge.valid_from)
-                await self.session.flush()
-            current[(source_id, target_id)] = LineageEdge(
-                source_id=source_id,
-                source_type=source_type,
-                target_id=target_id,
-                target_type=target_type,
-                columns=mapped,
-                origin=origin,
-                valid_from=at if edge is None else max(at, edge.valid_from),
-                run_id=run_id,
+            current[(source_id, target_id)] = await self._new_version(
+                edge, (source_id, source_type), (target_id, target_type), mapped, origin, at, run_id
             )
-            self.session.add(current[(source_id, target_id)])
         await self.session.flush()
 
     async def _start_earlier(self, edge: LineageEdge, at: datetime) -> None:

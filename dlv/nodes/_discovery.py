@@ -28,12 +28,11 @@ from dlv.lib.exceptions import BadRequest
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._service import AssetService, EdgeWriter, now
 from dlv.nodes._connectors import Connectors, failed_report
-from dlv.nodes._service import NodeService
+from dlv.nodes._service import DISCOVERY_TRIGGER, NodeService
 
 logger = logging.getLogger("dlv.nodes.discovery")
 
 ORIGIN = "discovery"
-TRIGGER = "discovery"
 # Marks an asset DLV only knows as the source of a discovered view (its schema was not read).
 PLACEHOLDER = "placeholder"
 # The target field of a column a view reads without outputting it (join key, filter, expression).
@@ -124,7 +123,7 @@ async def discover_node(
     previous = node.status
     discovery = await _read(connectors, node, scope)
     if discovery.catalog is None:
-        await nodes.record_check(node, discovery.report, trigger=TRIGGER)
+        await nodes.record_check(node, discovery.report, trigger=DISCOVERY_TRIGGER)
         publish_node_status(events, node, previous)
         return _result(discovery.report)
     summary = await CatalogWriter(session, node.id, scope).apply(discovery.catalog, progress)
@@ -135,7 +134,7 @@ async def discover_node(
         latency_ms=report.latency_ms,
         steps=[*report.steps, Step(name="store assets", passed=True, message=summary.sentence())],
     )
-    await nodes.record_check(node, report, trigger=TRIGGER)
+    await nodes.record_check(node, report, trigger=DISCOVERY_TRIGGER)
     publish_node_status(events, node, previous)
     return _result(report, summary)
 
