@@ -14,7 +14,7 @@ from uuid import UUID
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Node, Process, Run
@@ -69,6 +69,27 @@ def check_edge_shape(source_type: str, target_type: str, source_id: UUID, target
             "An edge cannot join two processes: data flows asset -> process (reads), process -> asset "
             "(writes) or asset -> asset (derivation). Put the asset the processes share between them."
         )
+
+
+# Statements run for every observed run (OpenLineage's hot path), built once with bound
+# parameters so SQLAlchemy does not rebuild and re-hash them each time.
+_node = bindparam("node_id")
+CURRENT_EDGES_TOUCHING = select(LineageEdge).where(
+    LineageEdge.valid_to.is_(None), or_(LineageEdge.source_id == _node, LineageEdge.target_id == _node)
+)
+_process = bindparam("process_id")
+RETIRE_SUPERSEDED = (
+    update(LineageEdge)
+    .where(
+        LineageEdge.valid_to.is_(None),
+        LineageEdge.origin == bindparam("edge_origin"),
+        LineageEdge.valid_from <= bindparam("at"),
+        or_(LineageEdge.source_id == _process, LineageEdge.target_id == _process),
+        LineageEdge.run_id.in_(select(Run.run_id).where(Run.process_id == _process, Run.started_at < bindparam("started_at"))),
+    )
+    .values(valid_to=bindparam("at"))
+    .execution_options(synchronize_session="fetch")
+)
 
 
 class EdgeWriter:
@@ -152,13 +173,7 @@ class EdgeWriter:
         different columns replaces the edge as ``add`` does; the same columns carry over.
         """
         current = {
-            (edge.source_id, edge.target_id): edge
-            for edge in await self.session.scalars(
-                select(LineageEdge).where(
-                    LineageEdge.valid_to.is_(None),
-                    or_(LineageEdge.source_id == touching, LineageEdge.target_id == touching),
-                )
-            )
+            (edge.source_id, edge.target_id): edge for edge in await self.session.scalars(CURRENT_EDGES_TOUCHING, {"node_id": touching})
         }
         for (source_id, source_type), (target_id, target_type), columns in observed:
             check_edge_shape(source_type, target_type, source_id, target_id)
@@ -197,19 +212,9 @@ class EdgeWriter:
     async def retire_superseded(self, run: Run, origin: str, at: datetime) -> int:
         """``run`` completed, so it is what its process does now: end the current ``origin``
         edges of the process that only runs started before it produced."""
-        older_runs = select(Run.run_id).where(Run.process_id == run.process_id, Run.started_at < run.started_at)
-        statement = (
-            update(LineageEdge)
-            .where(
-                LineageEdge.valid_to.is_(None),
-                LineageEdge.origin == origin,
-                LineageEdge.valid_from <= at,
-                or_(LineageEdge.source_id == run.process_id, LineageEdge.target_id == run.process_id),
-                LineageEdge.run_id.in_(older_runs),
-            )
-            .values(valid_to=at)
+        result = await self.session.execute(
+            RETIRE_SUPERSEDED, {"process_id": run.process_id, "started_at": run.started_at, "edge_origin": origin, "at": at}
         )
-        result = await self.session.execute(statement.execution_options(synchronize_session="fetch"))
         return result.rowcount or 0
 
     async def retire(self, edge_ids: Iterable[UUID] | None = None, *, touching: UUID | None = None, at: datetime | None = None) -> int:

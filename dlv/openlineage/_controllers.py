@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.auth import requires_ingest, requires_viewer
 from dlv.db.models import LineageEvent
 from dlv.lib.exceptions import BadRequest
+from dlv.observability import counting_ingest
 from dlv.openlineage._schemas import EventRead, IngestResult
-from dlv.openlineage._service import ingest
+from dlv.openlineage._service import ingest_retrying_deadlocks
 from dlv.openlineage._spec import RunEvent, parse_event
 
 
@@ -64,8 +65,9 @@ class OpenLineageController(Controller):
     async def receive(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[IngestResult]:
         """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
         optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
-        parsed = parse_event(await read_body(request, request.app.state.settings.openlineage_max_body_bytes))
-        stored = await ingest(db_session, parsed, request.app.state.events)
+        with counting_ingest(request.app.state.metrics):
+            parsed = parse_event(await read_body(request, request.app.state.settings.openlineage_max_body_bytes))
+            stored = await ingest_retrying_deadlocks(db_session, parsed, request.app.state.events)
         event = parsed.event
         result = IngestResult(
             stored=stored,

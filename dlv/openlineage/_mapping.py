@@ -8,13 +8,15 @@ set, terminal run states win over START/RUNNING, and edges start at a run's earl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import delete, exists, func, or_, select, tuple_
+from sqlalchemy import bindparam, delete, event as orm_event, exists, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +48,57 @@ Key = tuple[str, str]
 
 def _key(item: Any) -> Key:
     return (item.namespace, item.name)
+
+
+@dataclass
+class Applied:
+    """What one event changed, for the change notifications sent after commit."""
+
+    process_ids: list[UUID] = field(default_factory=list)
+    asset_ids: list[UUID] = field(default_factory=list)
+    # Every dataset the event names resolved to an asset (so asset_ids names them all).
+    complete: bool = True
+    # (process id, runId, state after, state before or None for a new run)
+    run: tuple[UUID, str, str, str | None] | None = None
+
+
+class _NodeAddresses:
+    """Where each catalog node lives, cached per database for the process: without it every
+    event would read the whole node table to link its datasets. Node writes in this process
+    clear it at once (ORM events); writes by another process are seen within ``TTL`` seconds
+    (a link to a node deleted meanwhile is skipped, see ``EventMapper._link_nodes``)."""
+
+    TTL = 10.0
+
+    def __init__(self) -> None:
+        self._cached: dict[str, tuple[float, list[tuple[UUID, tuple[str, int | None]]]]] = {}
+        for change in ("after_insert", "after_update", "after_delete"):
+            orm_event.listen(Node, change, self.clear)
+
+    def clear(self, *_: Any) -> None:
+        self._cached.clear()
+
+    async def get(self, session: AsyncSession) -> list[tuple[UUID, tuple[str, int | None]]]:
+        database = str(session.bind.url)
+        loaded_at, addresses = self._cached.get(database, (float("-inf"), []))
+        if time.monotonic() - loaded_at > self.TTL:
+            rows = await session.execute(select(Node.id, Node.config))
+            addresses = [(node_id, address) for node_id, config in rows if (address := _node_address(config or {}))]
+            self._cached[database] = (time.monotonic(), addresses)
+        return addresses
+
+
+def insert_once(model: type, columns: Sequence[str], unique: Sequence[str], *, returning: bool = False) -> Any:
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING [RETURNING *]`` for the statements every
+    event runs, as typed text: SQLAlchemy 2.0 does not cache its dialect INSERT constructs, so
+    built with ``insert_ignoring_conflicts`` they would be compiled again on every event. The
+    same SQL runs on PostgreSQL and SQLite (3.35+); ``id`` is generated here, as the model would."""
+    table = model.__table__
+    names = ["id", *columns]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + name for name in names)}) ON CONFLICT ({', '.join(unique)}) DO NOTHING"
+    statement = text(sql + (" RETURNING " + ", ".join(column.name for column in table.c) if returning else ""))
+    statement = statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in names))
+    return statement.columns(*table.c) if returning else statement
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Any:
@@ -106,49 +159,103 @@ def _node_address(config: dict[str, Any]) -> tuple[str, int | None] | None:
     return _host_port(config.get("base_url"))
 
 
+NODE_ADDRESSES = _NodeAddresses()
+
+# The statements every event runs, built once with bound parameters: SQLAlchemy then finds
+# their compiled form by a cache key it computes once, instead of rebuilding and hashing the
+# whole statement on every event (a measurable share of an event's cost).
+INSERT_RUN = insert_once(Run, ["run_id", "process_id", "state", "started_at", "updated_at", "ended_at"], ["run_id"], returning=True)
+RUN_FOR_UPDATE = select(Run).where(Run.run_id == bindparam("run_id")).with_for_update()
+PROCESSES_NAMED = select(Process).where(tuple_(Process.namespace, Process.name).in_(bindparam("keys", expanding=True)))
+ASSETS_NAMED = select(DataAsset).where(tuple_(DataAsset.namespace, DataAsset.name).in_(bindparam("keys", expanding=True)))
+NEWER_COMPLETE_RUN = select(
+    exists().where(Run.process_id == bindparam("process_id"), Run.state == "COMPLETE", Run.started_at > bindparam("started_at"))
+)
+_latest_run = (
+    select(Run.state, func.coalesce(Run.ended_at, Run.started_at).label("at"))
+    .where(Run.process_id == bindparam("process_id"))
+    .order_by(Run.started_at.desc(), Run.run_id.desc())
+    .limit(1)
+    .subquery()
+)
+_latest_state, _latest_at = select(_latest_run.c.state).scalar_subquery(), select(_latest_run.c.at).scalar_subquery()
+UPDATE_HEALTH = (
+    update(Process)
+    .where(
+        Process.id == bindparam("process_id"),
+        or_(Process.last_run_state.is_distinct_from(_latest_state), Process.last_run_at.is_distinct_from(_latest_at)),
+    )
+    .values(last_run_state=_latest_state, last_run_at=_latest_at)
+    .execution_options(synchronize_session=False)
+)
+
+
 class EventMapper:
     """Applies events to the lineage model inside the caller's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.edges = EdgeWriter(session)
+        self.applied = Applied()
+        # Every dataset name resolved to an asset by the current event (dropped ones too).
+        self._seen: dict[Key, UUID] = {}
 
-    async def apply(self, event: Event) -> None:
+    async def apply(self, event: Event) -> Applied:
+        self.applied = applied = Applied()
+        self._seen = {}
         if isinstance(event, DatasetEvent):
             await self._datasets([event.dataset], event.event_time, fresh=True)
-            return
-        process = await self._process(event.job)
+            self._resolved_assets([event.dataset])
+            return applied
+        parent_facet = event.run.facets.parent if isinstance(event, RunEvent) else None
+        processes = await self._processes([event.job, *([parent_facet.job] if parent_facet is not None else [])])
+        process = processes[_key(event.job)]
+        applied.process_ids.append(process.id)
         at = event.event_time
         if isinstance(event, JobEvent):
             self._job_facets(process, event.job)
             await self._lineage(process, event.inputs, event.outputs, at, run_id=None, fresh=True)
-            return
-        run, fresh = await self._run(process, event)
+            self._resolved_assets([*event.inputs, *event.outputs])
+            return applied
+        run, fresh, previous = await self._run(process, event)
         if fresh:
             self._job_facets(process, event.job)
-            if event.run.facets.parent is not None:
-                await self._parent(process, event.run.facets.parent.job)
+            if parent_facet is not None and (parent := processes[_key(parent_facet.job)]).id != process.id:
+                process.parent_id = parent.id
         if not await self._superseded(run):
             await self._lineage(process, event.inputs, event.outputs, at, run_id=run.run_id, fresh=fresh)
             if event.event_type == "COMPLETE":
                 await self.edges.retire_superseded(run, ORIGIN, at)
         await self._health(process)
+        applied.run = (process.id, run.run_id, run.state, previous)
+        self._resolved_assets([*event.inputs, *event.outputs])
+        return applied
+
+    def _resolved_assets(self, datasets: list[Dataset]) -> None:
+        keys = list(dict.fromkeys(_key(dataset) for dataset in datasets))
+        self.applied.asset_ids = [self._seen[key] for key in keys if key in self._seen]
+        self.applied.complete = len(self.applied.asset_ids) == len(keys)
 
     # --- processes and runs
 
-    async def _process(self, job: Job | JobRef) -> Process:
-        statement = select(Process).where(Process.namespace == job.namespace, Process.name == job.name)
-        process = await self.session.scalar(statement)
-        if process is None:
+    async def _processes(self, jobs: list[Job | JobRef]) -> dict[Key, Process]:
+        """The processes of these jobs (the event's job and its parent), created if new, in one
+        query when they all exist already."""
+        keys = list(dict.fromkeys(_key(job) for job in jobs))
+        found = {(process.namespace, process.name): process for process in await self.session.scalars(PROCESSES_NAMED, {"keys": keys})}
+        missing = sorted(key for key in keys if key not in found)
+        if missing:
             await self.session.execute(
                 insert_ignoring_conflicts(self.session, Process)
-                .values(namespace=job.namespace, name=job.name)
+                .values([{"namespace": namespace, "name": name} for namespace, name in missing])
                 .on_conflict_do_nothing(index_elements=["namespace", "name"])
             )
-            process = await self.session.scalar(statement)
-        if process.deleted_at is not None:  # a job that runs again is live again
-            process.deleted_at = None
-        return process
+            created = await self.session.scalars(PROCESSES_NAMED, {"keys": missing})
+            found.update({(process.namespace, process.name): process for process in created})
+        for process in found.values():
+            if process.deleted_at is not None:  # a job that runs again is live again
+                process.deleted_at = None
+        return found
 
     @staticmethod
     def _job_facets(process: Process, job: Job) -> None:
@@ -162,26 +269,22 @@ class EventMapper:
         if facets.job_type is not None and facets.job_type.job_type:
             process.kind = facets.job_type.job_type.lower()[:KIND_MAX]
 
-    async def _parent(self, process: Process, job: JobRef) -> None:
-        parent = await self._process(job)
-        if parent.id != process.id:
-            process.parent_id = parent.id
-
-    async def _run(self, process: Process, event: RunEvent) -> tuple[Run, bool]:
-        """Create or advance the Run; return it and whether this is the run's newest event so far."""
+    async def _run(self, process: Process, event: RunEvent) -> tuple[Run, bool, str | None]:
+        """Create or advance the Run; return it, whether this is the run's newest event so far,
+        and its state before this event (None for a new run)."""
         run_id, at, state = event.run.run_id, event.event_time, event.event_type
-        statement = select(Run).where(Run.run_id == run_id).with_for_update()
-        run = await self.session.scalar(statement)
-        if run is None:
-            await self.session.execute(
-                insert_ignoring_conflicts(self.session, Run)
-                .values(run_id=run_id, process_id=process.id, state=state, started_at=at, updated_at=at)
-                .on_conflict_do_nothing(index_elements=["run_id"])
-            )
-            run = await self.session.scalar(statement)
-            if state in TERMINAL_STATES:
-                run.ended_at = at
-        elif run.process_id != process.id:
+        values = {
+            "id": uuid4(), "run_id": run_id, "process_id": process.id, "state": state, "started_at": at, "updated_at": at,
+            "ended_at": at if state in TERMINAL_STATES else None,
+        }
+        created = select(Run).from_statement(INSERT_RUN).execution_options(populate_existing=True)
+        run = (await self.session.scalars(created, values)).first()
+        if run is not None:
+            previous = None
+        else:
+            run = await self.session.scalar(RUN_FOR_UPDATE, {"run_id": run_id})
+            previous = run.state
+        if run.process_id != process.id:
             owner = await self.session.get(Process, run.process_id)
             raise invalid(
                 "$.run.runId",
@@ -201,28 +304,17 @@ class EventMapper:
         if error is not None and error.message:
             run.error_message = error.message
         await self.session.flush()
-        return run, fresh
+        return run, fresh, previous
 
     async def _superseded(self, run: Run) -> bool:
         """A run that started before the process's latest completed run no longer shapes the
         current graph; its late events only update the run itself."""
-        newer = select(Run.id).where(
-            Run.process_id == run.process_id, Run.state == "COMPLETE", Run.started_at > run.started_at
-        )
-        return bool(await self.session.scalar(select(exists(newer))))
+        return bool(await self.session.scalar(NEWER_COMPLETE_RUN, {"process_id": run.process_id, "started_at": run.started_at}))
 
     async def _health(self, process: Process) -> None:
-        """A process's health is its latest run's state."""
-        latest = (
-            await self.session.execute(
-                select(Run.state, func.coalesce(Run.ended_at, Run.started_at))
-                .where(Run.process_id == process.id)
-                .order_by(Run.started_at.desc(), Run.run_id.desc())
-                .limit(1)
-            )
-        ).first()
-        if latest is not None and (process.last_run_state, process.last_run_at) != tuple(latest):
-            process.last_run_state, process.last_run_at = latest
+        """A process's health is its latest run's state (one UPDATE, written only on change)."""
+        await self.session.execute(UPDATE_HEALTH, {"process_id": process.id})
+        self.session.expire(process, ["last_run_state", "last_run_at"])
 
     # --- datasets
 
@@ -280,7 +372,9 @@ class EventMapper:
                 await self._rename(_key(change.previous_identifier), _key(dataset))
         keys = list(dict.fromkeys(_key(dataset) for dataset in datasets))
         assets = await self._find_assets(keys)
-        missing = [key for key in keys if key not in assets]
+        # Sorted, so concurrent events inserting the same new datasets wait for each other in
+        # one order instead of deadlocking.
+        missing = sorted(key for key in keys if key not in assets)
         if missing:
             kinds = {_key(d): _asset_kind(d) for d in datasets}
             await self.session.execute(
@@ -289,6 +383,7 @@ class EventMapper:
                 .on_conflict_do_nothing(index_elements=["namespace", "name"])
             )
             assets.update(await self._find_assets(missing))
+        self._seen.update({key: asset.id for key, asset in assets.items()})
         live: dict[Key, DataAsset] = {}
         for dataset in datasets:
             asset = assets[_key(dataset)]
@@ -312,7 +407,7 @@ class EventMapper:
             return {}
         found = {
             (asset.namespace, asset.name): asset
-            for asset in await self.session.scalars(select(DataAsset).where(tuple_(DataAsset.namespace, DataAsset.name).in_(keys)))
+            for asset in await self.session.scalars(ASSETS_NAMED, {"keys": keys})
         }
         unresolved = [key for key in keys if key not in found]
         if unresolved:
@@ -373,14 +468,16 @@ class EventMapper:
                 wanted[_key(dataset)] = [address for address in addresses if address]
         if not wanted:
             return
-        nodes = [(node_id, _node_address(config or {})) for node_id, config in await self.session.execute(select(Node.id, Node.config))]
+        nodes = await NODE_ADDRESSES.get(self.session)
         for key, addresses in wanted.items():
             for node_id, node_address in nodes:
-                if node_address and any(
+                if any(
                     host == node_address[0] and None in (port, node_address[1]) or (host, port) == node_address
                     for host, port in addresses
                 ):
-                    assets[key].node_id = node_id
+                    # The address list may predate a node's deletion in another process.
+                    if await self.session.get(Node, node_id) is not None:
+                        assets[key].node_id = node_id
                     break
 
     async def _rename(self, previous: Key, new: Key) -> None:

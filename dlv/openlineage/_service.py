@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
-from uuid import UUID
+from uuid import uuid4
 
 import msgspec
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import ARRAY, BigInteger, bindparam, delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import AssetAlias, DataAsset, LineageEdge, LineageEvent, Process, Run
+from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
 from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
-from dlv.openlineage._mapping import ORIGIN, EventMapper, insert_ignoring_conflicts
-from dlv.openlineage._spec import DatasetEvent, Event, JobEvent, ParsedEvent, RunEvent, parse_event
+from dlv.openlineage._mapping import ORIGIN, Applied, EventMapper, insert_once
+from dlv.openlineage._spec import DatasetEvent, Event, ParsedEvent, RunEvent, parse_event
 
 REPLAY_BATCH = 500
+INSERT_EVENT = insert_once(
+    LineageEvent,
+    ["event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer", "payload"],
+    ["event_hash"],
+)
 
 
 def _job(event: Event) -> tuple[str | None, str | None]:
@@ -29,78 +36,92 @@ async def ingest(session: AsyncSession, parsed: ParsedEvent, events: EventBroker
     event = parsed.event
     namespace, name = _job(event)
     logged = await session.execute(
-        insert_ignoring_conflicts(session, LineageEvent)
-        .values(
-            event_hash=parsed.event_hash,
-            kind=parsed.kind,
-            event_type=event.event_type if isinstance(event, RunEvent) else None,
-            event_time=event.event_time,
-            received_at=datetime.now(timezone.utc),
-            run_id=event.run.run_id if isinstance(event, RunEvent) else None,
-            job_namespace=namespace,
-            job_name=name,
-            producer=event.producer,
-            payload=parsed.payload,
-        )
-        .on_conflict_do_nothing(index_elements=["event_hash"])
+        INSERT_EVENT,
+        {
+            "id": uuid4(),
+            "event_hash": parsed.event_hash,
+            "kind": parsed.kind,
+            "event_type": event.event_type if isinstance(event, RunEvent) else None,
+            "event_time": event.event_time,
+            "received_at": datetime.now(timezone.utc),
+            "run_id": event.run.run_id if isinstance(event, RunEvent) else None,
+            "job_namespace": namespace,
+            "job_name": name,
+            "producer": event.producer,
+            "payload": parsed.payload,
+        },
     )
     if not logged.rowcount:
         return False
     await _take_turns(session, event)
-    previous = await _run_state(session, event)
-    await EventMapper(session).apply(event)
-    await _publish(session, event, previous, events)
+    applied = await EventMapper(session).apply(event)
+    _publish(session, applied, events)
     return True
 
 
+# PostgreSQL aborts one of two transactions that wait for each other (40P01) or, under
+# serializable isolation, that conflict (40001); both succeed when simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+RETRIES = 3
+
+
+async def ingest_retrying_deadlocks(session: AsyncSession, parsed: ParsedEvent, events: EventBroker | None = None) -> bool:
+    """``ingest`` in the session's own transaction, run again from the start when PostgreSQL
+    picked it as the victim of a deadlock (rows of datasets an event only reads are not
+    serialised by ``_take_turns``, so rare lock cycles between unrelated jobs stay possible)."""
+    attempt = 0
+    while True:
+        try:
+            return await ingest(session, parsed, events)
+        except DBAPIError as exc:
+            attempt += 1
+            if attempt > RETRIES or getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                raise
+            await session.rollback()
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for a job or dataset name."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+TAKE_LOCKS = text("SELECT count(pg_advisory_xact_lock(key)) FROM unnest(CAST(:keys AS bigint[])) AS key").bindparams(
+    bindparam("keys", type_=ARRAY(BigInteger))
+)
+
+
 async def _take_turns(session: AsyncSession, event: Event) -> None:
-    """Events that share a job or a dataset write the same rows (unique inserts, edges updated
-    in different orders, which deadlocks); on PostgreSQL each takes a transaction-scoped
-    advisory lock per job and dataset, all in one order, so such events apply one after the
-    other while unrelated events still run side by side. SQLite has one writer anyway."""
+    """Events of one job write the same rows (its run, its edges, updated in different
+    orders, which deadlocks), and so do events that write one dataset or change its life
+    cycle (a DROP or RENAME ends edges of other jobs). On PostgreSQL each event takes a
+    transaction-scoped advisory lock per job and per dataset it writes, all in ascending key
+    order and in one statement, so such events apply one after the other. Datasets an event
+    only reads are not locked: a popular source table read by many jobs would otherwise make
+    all of them take turns. SQLite has one writer anyway."""
     if session.bind.dialect.name != "postgresql":
         return
     namespace, name = _job(event)
-    datasets = [*getattr(event, "inputs", []), *getattr(event, "outputs", [])]
+    inputs, outputs = getattr(event, "inputs", []), [*getattr(event, "outputs", [])]
     if isinstance(event, DatasetEvent):
-        datasets.append(event.dataset)
-    keys = {f"job {namespace}/{name}"} if name else set()
-    keys.update(f"dataset {dataset.namespace}/{dataset.name}" for dataset in datasets)
-    for key in sorted(keys):
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+        outputs.append(event.dataset)
+    written = [*outputs, *(dataset for dataset in inputs if dataset.facets.lifecycle_state_change is not None)]
+    names = {f"job {namespace}/{name}"} if name else set()
+    names.update(f"dataset {dataset.namespace}/{dataset.name}" for dataset in written)
+    await session.execute(TAKE_LOCKS, {"keys": sorted(_lock_key(item) for item in names)})
 
 
-async def _run_state(session: AsyncSession, event: Event) -> tuple[UUID, str] | None:
-    if not isinstance(event, RunEvent):
-        return None
-    row = (await session.execute(select(Run.process_id, Run.state).where(Run.run_id == event.run.run_id))).one_or_none()
-    return (row.process_id, row.state) if row is not None else None
-
-
-async def _publish(session: AsyncSession, event: Event, previous: tuple[UUID, str] | None, events: EventBroker | None) -> None:
+def _publish(session: AsyncSession, applied: Applied, events: EventBroker | None) -> None:
     """``run.state`` when the event moved its run, ``lineage.changed`` naming the datasets and
     job it reported; both sent when the request's transaction commits."""
     if events is None:
         return
-    process_ids: list[UUID] = []
-    if isinstance(event, RunEvent):
-        run = await _run_state(session, event)
-        if run is not None:
-            process_ids.append(run[0])
-            publish_run_state(events, session, run[0], event.run.run_id, run[1], previous[1] if previous else None)
-    elif isinstance(event, JobEvent):
-        namespace, name = _job(event)
-        process_ids += (await session.scalars(select(Process.id).where(Process.namespace == namespace, Process.name == name))).all()
-    datasets = [event.dataset] if isinstance(event, DatasetEvent) else [*event.inputs, *event.outputs]
-    if not datasets:
-        return
-    keys = list({(dataset.namespace, dataset.name) for dataset in datasets})
-    asset_ids = (
-        await session.scalars(select(DataAsset.id).where(tuple_(DataAsset.namespace, DataAsset.name).in_(keys)))
-    ).all()
-    publish_lineage_changed(
-        events, session, ORIGIN, asset_ids=asset_ids, process_ids=process_ids, complete=len(asset_ids) == len(keys)
-    )
+    if applied.run is not None:
+        process_id, run_id, state, previous = applied.run
+        publish_run_state(events, session, process_id, run_id, state, previous)
+    if applied.asset_ids or not applied.complete:
+        publish_lineage_changed(
+            events, session, ORIGIN, asset_ids=applied.asset_ids, process_ids=applied.process_ids, complete=applied.complete
+        )
 
 
 async def replay(session: AsyncSession) -> int:
