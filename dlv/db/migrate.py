@@ -9,6 +9,10 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Several `dlv serve` processes may start at once against one PostgreSQL: env.py holds this
+# advisory lock around the upgrade (committed before it is released), so one of them
+# migrates while the others wait, then find the schema at head and do nothing.
+MIGRATION_LOCK_ID = 0x444C56  # "DLV"
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,4 +1,5 @@
-"""The Neo4j driver and the projector task live as long as the app (one driver per event loop)."""
+"""The Neo4j driver lives as long as the app (one driver per event loop); the projector task
+runs only while this process leads the ``projector`` duty (dlv.lib.leadership)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar import Litestar
 from neo4j import AsyncGraphDatabase
 
 from dlv.graph.neo4j import Projector
+from dlv.lib.leadership import leading
 
 logger = logging.getLogger("dlv.graph")
 
@@ -31,6 +33,15 @@ async def neo4j_lifespan(app: Litestar) -> AsyncIterator[None]:
     projector = Projector(app.state.alchemy.create_session_maker(), driver)
     app.state.neo4j_driver = driver
     app.state.projector = projector
+    try:
+        async with leading(app, "projector", lambda: _projecting(projector)):
+            yield
+    finally:
+        await driver.close()
+
+
+@contextlib.asynccontextmanager
+async def _projecting(projector: Projector) -> AsyncIterator[None]:
     task = asyncio.create_task(projector.run(), name="dlv-graph-projector")
     try:
         yield
@@ -38,4 +49,3 @@ async def neo4j_lifespan(app: Litestar) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await driver.close()

@@ -1,9 +1,10 @@
 """Scheduled health checks and discoveries: nodes with ``check_interval_seconds`` are tested,
 and nodes with ``discovery_interval_seconds`` discovered, in the background.
 
-One asyncio task per process ticks every few seconds, asks the database which nodes are due
-and starts their checks: at most ``concurrency`` at a time, never two for the same node, and
-a failing check (or a failing tick) is logged and does not stop the loop.
+One asyncio task, in the one process that leads the ``scheduler`` duty (dlv.lib.leadership),
+ticks every few seconds, asks the database which nodes are due and starts their checks: at
+most ``concurrency`` at a time, never two for the same node, and a failing check (or a
+failing tick) is logged and does not stop the loop.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.discovery import DiscoveryScope
 from dlv.events import EventBroker, publish_lineage_changed, publish_node_status
+from dlv.lib.leadership import leading
 from dlv.nodes._connectors import Connectors
 from dlv.nodes._discovery import ORIGIN, DiscoveryResult, discover_node
 from dlv.nodes._service import NodeService
@@ -70,6 +72,18 @@ class HealthCheckScheduler:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._loop_task = None
+        # A job cancelled before it began never cleared its node: clear them all, so a
+        # scheduler started again (leadership regained) finds every node free.
+        self._pending.clear()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Started on entry; stopped on exit, its running jobs cancelled and awaited."""
+        self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
 
     async def _run(self) -> None:
         while True:
@@ -181,16 +195,14 @@ def database_scheduler(
 async def _health_checks(app: Litestar) -> AsyncIterator[None]:
     scheduler = database_scheduler(app.state.alchemy, app.state.connectors, app.state.events)
     app.state.health_checks = scheduler
-    scheduler.start()
-    try:
+    async with leading(app, "scheduler", scheduler.running):
         yield
-    finally:
-        await scheduler.stop()
 
 
 class HealthChecksPlugin(InitPluginProtocol):
-    """Runs the scheduler for the app's lifetime. Added after the SQLAlchemy plugin so its
-    lifespan starts after the database engine exists and stops before the engine is disposed."""
+    """Runs the scheduler while this process leads the ``scheduler`` duty. Added after the
+    SQLAlchemy plugin so its lifespan starts after the database engine exists and stops
+    before the engine is disposed."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.lifespan.append(_health_checks)

@@ -10,11 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from dlv.db.migrate import MIGRATION_LOCK_ID
 from dlv.db.models import metadata
-
-# Several API processes may start at once against one PostgreSQL; the lock makes one of
-# them migrate while the others wait, then find nothing left to do.
-MIGRATION_LOCK_ID = 0x444C56  # "DLV"
 
 
 def _run(connection: Connection) -> None:
