@@ -19,6 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dlv import audit
 from dlv.auth import requires_admin, requires_viewer
 from dlv.connectors import TestReport
 from dlv.discovery import DiscoveryScope
@@ -107,9 +108,13 @@ class NodeController(Controller):
         return nodes.to_schema(node, schema_type=NodeRead)
 
     @post("/test", guards=[requires_admin], status_code=200, summary="Test an unsaved config")
-    async def test_config(self, connectors: NamedDependency[Connectors], data: JSONBody[NodeTestRequest]) -> TestReport:
+    async def test_config(
+        self, db_session: NamedDependency[AsyncSession], connectors: NamedDependency[Connectors], data: JSONBody[NodeTestRequest]
+    ) -> TestReport:
         node_type, config = connectors.parse(data.type, data.config)
-        return await connectors.test(node_type, config)
+        report = await connectors.test(node_type, config)
+        audit.record_node_run(db_session, "test", None, f"unsaved {data.type} config", report)
+        return report
 
     @get("/{node_id:uuid}", guards=[requires_viewer], summary="One node")
     async def get_node(self, nodes: NamedDependency[NodeService], node_id: FromPath[UUID]) -> NodeRead:
@@ -142,6 +147,7 @@ class NodeController(Controller):
         previous = node.status
         report = await connectors.test_node(node)
         await nodes.record_check(node, report, trigger="manual")
+        audit.record_node_run(nodes.repository.session, "test", node.id, node.name, report)
         publish_node_status(events, node, previous)
         return report
 

@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dlv import audit
 from dlv.connectors import ConfigError, NodeType, Step, TestReport
 from dlv.db.models import ASSET, DataAsset, LineageEdge, Node
 from dlv.discovery import Catalog, ColumnUse, Discovery, DiscoveryScope, RelationKind
@@ -118,12 +119,15 @@ async def discover_node(
 ) -> DiscoveryResult:
     """Discover one node; failing credentials give the test-connection report and change no asset."""
     scope = scope or DiscoveryScope()
+    # A scheduled run has no caller: the catalog changes it makes are the system's.
+    audit.act_as_system(session)
     nodes = NodeService(session=session)
     node = await nodes.get(node_id)
     previous = node.status
     discovery = await _read(connectors, node, scope)
     if discovery.catalog is None:
         await nodes.record_check(node, discovery.report, trigger=DISCOVERY_TRIGGER)
+        audit.record_node_run(session, "discover", node.id, node.name, discovery.report)
         publish_node_status(events, node, previous)
         return _result(discovery.report)
     summary = await CatalogWriter(session, node.id, scope).apply(discovery.catalog, progress)
@@ -135,6 +139,7 @@ async def discover_node(
         steps=[*report.steps, Step(name="store assets", passed=True, message=summary.sentence())],
     )
     await nodes.record_check(node, report, trigger=DISCOVERY_TRIGGER)
+    audit.record_node_run(session, "discover", node.id, node.name, report)
     publish_node_status(events, node, previous)
     return _result(report, summary)
 

@@ -14,6 +14,7 @@ const LoginPage = lazy(() => import("./auth/LoginPage"));
 const ExplorerPage = lazy(() => import("./features/lineage/ExplorerPage"));
 const NodesPage = lazy(() => import("./features/nodes/NodesPage"));
 const DashboardsPage = lazy(() => import("./features/dashboards/DashboardsPage"));
+const AuditPage = lazy(() => import("./features/audit/AuditPage"));
 
 /** The server serves the app under /ui/ (see dlv/ui.py); every client route lives there. */
 export const BASENAME = "/ui";
@@ -30,6 +31,7 @@ function Protected() {
             <Route path="/lineage" element={<ExplorerPage />} />
             <Route path="/nodes" element={<NodesPage />} />
             <Route path="/dashboards" element={<DashboardsPage />} />
+            <Route path="/audit" element={<AuditPage />} />
             <Route path="*" element={<Navigate to="/lineage" replace />} />
           </Routes>
         </Suspense>

@@ -199,3 +199,38 @@ def test_a_node_badge_follows_a_status_change_made_elsewhere(page, live_server, 
 
     expect(card).to_have_attribute("aria-label", "Live warehouse, PostgreSQL, status ok", timeout=10_000)
     screenshot(page, "10-node-status-live")
+
+
+def test_an_admin_sees_who_changed_what_in_the_audit_log(page, live_server) -> None:
+    with live_server.api() as api:
+        created = api.post("/api/dashboards", json={"name": "Audit trail demo"})
+        assert created.status_code == 201, created.text
+        api.patch(f"/api/dashboards/{created.json()['id']}", json={"name": "Audit trail demo v2"}).raise_for_status()
+
+    log_in(page, "admin", ADMIN_PASSWORD, "/ui/lineage")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    rows = page.get_by_test_id("audit-row")
+    newest = rows.first
+    expect(newest).to_contain_text("Audit trail demo v2")
+    expect(newest).to_contain_text("update")
+    expect(newest).to_contain_text("admin")
+    expect(newest.locator("li", has_text="name:")).to_contain_text("Audit trail demo → Audit trail demo v2")
+
+    page.get_by_label("Entity type").select_option("dashboard")
+    page.get_by_label("Action").select_option("create")
+    expect(rows.filter(has_text="Audit trail demo")).to_have_count(1)
+    expect(rows.filter(has_text="update")).to_have_count(0)
+    screenshot(page, "11-audit-log")
+
+
+def test_a_viewer_has_no_audit_log_link_and_is_refused_the_page(page, live_server) -> None:
+    with live_server.api() as api:
+        created = api.post("/api/auth/users", json={"username": "viewer", "password": VIEWER_PASSWORD, "role": "viewer"})
+        assert created.status_code in (201, 409), created.text
+
+    log_in(page, "viewer", VIEWER_PASSWORD, "/ui/lineage")
+    expect(page.get_by_role("link", name="Dashboards")).to_be_visible()
+    expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
+    page.goto("/ui/audit")
+    expect(page.locator("#main").get_by_text("needs the admin role")).to_be_visible()

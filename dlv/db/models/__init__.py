@@ -2,6 +2,7 @@
 
 from advanced_alchemy.base import orm_registry
 
+from dlv.db.models._audit import AuditEntry
 from dlv.db.models._dashboards import Dashboard
 from dlv.db.models._lineage import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run
 from dlv.db.models._nodes import Node, NodeCheck
@@ -18,6 +19,7 @@ __all__ = [
     "TOKEN_ROLES",
     "ApiToken",
     "AssetAlias",
+    "AuditEntry",
     "Dashboard",
     "DataAsset",
     "GraphOutbox",

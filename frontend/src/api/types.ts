@@ -19,4 +19,5 @@ export type TestReport = Schemas["TestReport"];
 export type DashboardRead = Schemas["DashboardRead"];
 export type DashboardSummary = Schemas["DashboardSummary"];
 export type Layout = Schemas["Layout"];
+export type AuditEntryRead = Schemas["AuditEntryRead"];
 export type Direction = "upstream" | "downstream" | "both";

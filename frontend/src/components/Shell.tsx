@@ -2,13 +2,15 @@ import { useState, type ReactNode } from "react";
 import { NavLink } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 import { chooseTheme, effectiveTheme } from "../theme";
-import { DashboardIcon, LineageIcon, Logo, NodesIcon } from "./icons";
+import { AuditIcon, DashboardIcon, LineageIcon, Logo, NodesIcon } from "./icons";
 
 const NAV = [
   { to: "/lineage", label: "Lineage", icon: <LineageIcon /> },
   { to: "/nodes", label: "Nodes", icon: <NodesIcon /> },
   { to: "/dashboards", label: "Dashboards", icon: <DashboardIcon /> },
 ];
+// Only admins may read the audit log (GET /api/audit), so only they see the link.
+const ADMIN_NAV = [{ to: "/audit", label: "Audit log", icon: <AuditIcon /> }];
 
 function ThemeToggle() {
   const [theme, setTheme] = useState(effectiveTheme);
@@ -29,7 +31,7 @@ function ThemeToggle() {
 }
 
 export function Shell({ children }: { children: ReactNode }) {
-  const { me, logout } = useAuth();
+  const { me, isAdmin, logout } = useAuth();
   return (
     <div className="shell">
       <header className="shell-header">
@@ -51,7 +53,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </header>
       <nav className="shell-sidebar" aria-label="Main">
         <ul className="nav">
-          {NAV.map((item) => (
+          {[...NAV, ...(isAdmin ? ADMIN_NAV : [])].map((item) => (
             <li key={item.to}>
               <NavLink to={item.to} title={item.label}>
                 {item.icon}

@@ -10,6 +10,9 @@ export const NodesIcon = () => (
 export const DashboardIcon = () => (
   <svg {...common}><rect x="3" y="3" width="7" height="9" rx="1.5" /><rect x="14" y="3" width="7" height="5" rx="1.5" /><rect x="14" y="12" width="7" height="9" rx="1.5" /><rect x="3" y="16" width="7" height="5" rx="1.5" /></svg>
 );
+export const AuditIcon = () => (
+  <svg {...common}><path d="M8 3h8l4 4v14H4V3h4" /><path d="M8 11h8M8 15h8M8 7h4" /></svg>
+);
 export const Logo = () => (
   <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
     <rect width="24" height="24" rx="6" fill="var(--color-accent)" />
