@@ -20,6 +20,7 @@ from dlv.lib.crypto import SecretsUnreadable
 from dlv.lib.exceptions import Conflict
 from dlv.nodes._connectors import Connectors, PreparedConfig, invalid, merge_patch
 from dlv.nodes._schemas import NodeCreate, NodeUpdate
+from dlv.observability import count_node_check
 
 # Enough history to see a flapping node; older scheduled results are dropped.
 CHECKS_KEPT_PER_NODE = 500
@@ -127,6 +128,7 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
         self._session.add(check)
         await self.update(node)
         await self._prune_checks(node.id)
+        count_node_check(self._session, node.type, report.status)
         return check
 
     async def _prune_checks(self, node_id: UUID) -> None:
