@@ -38,7 +38,7 @@ from tests.services.postgres import PostgresServer, free_port  # noqa: E402
 
 DEPTHS = (3, 5, 10)
 MAX_NODES = 5000
-ADMIN_PASSWORD = "bench-admin-password"
+ADMIN_PASSWORD = "bench-console-key-7"
 
 
 def machine() -> str:

@@ -26,8 +26,8 @@ from dlv.db.models import metadata
 from tests.services.postgres import PostgresServer
 
 SECRET_KEY = secrets.token_urlsafe(48)
-ADMIN_PASSWORD = "admin-password-1"
-VIEWER_PASSWORD = "viewer-password-1"
+ADMIN_PASSWORD = "first-console-key-1"
+VIEWER_PASSWORD = "second-console-key-1"
 
 
 @pytest.fixture(scope="session")

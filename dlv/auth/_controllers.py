@@ -123,8 +123,11 @@ class UserController(Controller):
         return users.to_schema(results, total, filters=filters, schema_type=UserRead)
 
     @post("/", summary="Create a user")
-    async def create_user(self, users: NamedDependency[UserService], data: JSONBody[UserCreate]) -> UserRead:
-        user = await users.create_user(data.username, data.password, data.role)
+    async def create_user(
+        self, request: Request[Principal, Any, Any], users: NamedDependency[UserService], data: JSONBody[UserCreate]
+    ) -> UserRead:
+        min_length = request.app.state.settings.password_min_length
+        user = await users.create_user(data.username, data.password, data.role, min_password_length=min_length)
         return users.to_schema(user, schema_type=UserRead)
 
     @get("/{user_id:uuid}", summary="One user")
@@ -132,12 +135,19 @@ class UserController(Controller):
         return users.to_schema(await users.get(user_id), schema_type=UserRead)
 
     @patch("/{user_id:uuid}", summary="Change role, activate/deactivate, or reset the password")
-    async def update_user(self, users: NamedDependency[UserService], user_id: FromPath[UUID], data: JSONBody[UserUpdate]) -> UserRead:
+    async def update_user(
+        self,
+        request: Request[Principal, Any, Any],
+        users: NamedDependency[UserService],
+        user_id: FromPath[UUID],
+        data: JSONBody[UserUpdate],
+    ) -> UserRead:
         user = await users.change(
             user_id,
             role=None if data.role is msgspec.UNSET else data.role,
             is_active=None if data.is_active is msgspec.UNSET else data.is_active,
             password=None if data.password is msgspec.UNSET else data.password,
+            min_password_length=request.app.state.settings.password_min_length,
         )
         return users.to_schema(user, schema_type=UserRead)
 

@@ -12,8 +12,9 @@ from litestar.handlers.base import BaseRouteHandler
 
 from dlv.db.models import Role
 
-# Reachable without credentials: logging in, liveness, the API description, the UI.
-PUBLIC_PATHS = frozenset({"/api/auth/login", "/health", "/schema", "/"})
+# Reachable without credentials: logging in, liveness, Prometheus metrics (counts and timings
+# only, see dlv.observability), the API description, the UI.
+PUBLIC_PATHS = frozenset({"/api/auth/login", "/health", "/metrics", "/schema", "/"})
 PUBLIC_PREFIXES = ("/schema/", "/ui", "/assets/")
 # API tokens only: may post OpenLineage events and nothing else.
 INGEST_ROLE = "ingest"

@@ -13,9 +13,10 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from dlv.auth._api_tokens import ApiTokenService, is_api_token
+from dlv.auth._api_tokens import ApiTokenService, RejectedToken, is_api_token
 from dlv.auth._guards import LOGIN_HINT, Principal
 from dlv.auth._tokens import InvalidToken, read_access_token
+from dlv.config import previous_secret_keys
 from dlv.db.models import User
 
 
@@ -30,13 +31,15 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = credentials.strip()
         state = connection.app.state
         if is_api_token(token):
-            api_token = await ApiTokenService(session=state.alchemy.provide_session(state, connection.scope)).authenticate(token)
-            if api_token is None:
-                raise NotAuthorizedException("This API token is not valid or was revoked; ask an admin for a new one.")
+            tokens = ApiTokenService(session=state.alchemy.provide_session(state, connection.scope))
+            try:
+                api_token = await tokens.authenticate(token)
+            except RejectedToken as exc:
+                raise NotAuthorizedException(str(exc)) from None
             principal = Principal(id=str(api_token.id), name=api_token.name, role=api_token.role, kind="token")
             return AuthenticationResult(user=principal, auth=token)
         try:
-            user_id = read_access_token(token, state.settings.secret_key)
+            user_id = read_access_token(token, state.settings.secret_key, previous_secret_keys(state.settings))
         except InvalidToken as exc:
             raise NotAuthorizedException(f"Not logged in: {exc}.") from None
         session = state.alchemy.provide_session(state, connection.scope)

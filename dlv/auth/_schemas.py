@@ -67,6 +67,10 @@ TokenRole = Literal["admin", "viewer", "ingest"]
 class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
     role: TokenRole = "ingest"
+    expires_in_days: Annotated[
+        int | None,
+        msgspec.Meta(description="Days until the token stops working (1 to 3650); leave it out for a token that works until revoked."),
+    ] = None
 
 
 class TokenRead(msgspec.Struct):
@@ -77,6 +81,7 @@ class TokenRead(msgspec.Struct):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenCreated(TokenRead):

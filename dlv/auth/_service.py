@@ -9,7 +9,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
 
-from dlv.auth._passwords import hash_password, password_problem, verify_password
+from dlv.auth._passwords import DEFAULT_MIN_PASSWORD_LENGTH, hash_password, password_problem, verify_password
 from dlv.db.models import Role, User
 from dlv.lib.exceptions import BadRequest, Conflict
 
@@ -28,16 +28,16 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             return None
         return user
 
-    async def create_user(self, username: str, password: str, role: str) -> User:
-        if problem := password_problem(password):
-            raise BadRequest(f"Invalid field password: {problem}.")
+    async def create_user(
+        self, username: str, password: str, role: str, *, min_password_length: int = DEFAULT_MIN_PASSWORD_LENGTH
+    ) -> User:
+        _check_password(password, username, min_password_length)
         if await self.exists(username=username):
             raise Conflict(f"A user named {username!r} already exists; choose another username.")
         return await self.create(User(username=username, password_hash=await hash_password(password), role=role))
 
-    async def set_password(self, user: User, password: str) -> User:
-        if problem := password_problem(password):
-            raise BadRequest(f"Invalid field password: {problem}.")
+    async def set_password(self, user: User, password: str, *, min_password_length: int = DEFAULT_MIN_PASSWORD_LENGTH) -> User:
+        _check_password(password, user.username, min_password_length)
         user.password_hash = await hash_password(password)
         return await self.update(user)
 
@@ -51,7 +51,15 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
                 f"Cannot {action} {user.username!r}: it is the last active admin. Make another user admin first."
             )
 
-    async def change(self, user_id: UUID, *, role: str | None, is_active: bool | None, password: str | None) -> User:
+    async def change(
+        self,
+        user_id: UUID,
+        *,
+        role: str | None,
+        is_active: bool | None,
+        password: str | None,
+        min_password_length: int = DEFAULT_MIN_PASSWORD_LENGTH,
+    ) -> User:
         user = await self.get(user_id)
         if role is not None and role != user.role and role != Role.ADMIN.value:
             await self.ensure_not_last_admin(user, "demote")
@@ -62,7 +70,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         if is_active is not None:
             user.is_active = is_active
         if password is not None:
-            return await self.set_password(user, password)
+            return await self.set_password(user, password, min_password_length=min_password_length)
         return await self.update(user)
 
     async def remove(self, user_id: UUID) -> None:
@@ -70,12 +78,20 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         await self.ensure_not_last_admin(user, "delete")
         await self.delete(user_id)
 
-    async def ensure_bootstrap_admin(self, username: str, password: str | None) -> str | None:
+    async def ensure_bootstrap_admin(
+        self, username: str, password: str | None, *, min_password_length: int = DEFAULT_MIN_PASSWORD_LENGTH
+    ) -> str | None:
         """Create the first admin when there are no users; return a generated password to show once."""
         if await self.count() > 0:
             return None
         generated = None
         if not password:
-            password = generated = secrets.token_urlsafe(12)
-        await self.create_user(username, password, Role.ADMIN.value)
+            # token_urlsafe(n) gives about 1.3 n characters: long enough for any minimum.
+            password = generated = secrets.token_urlsafe(max(12, min_password_length))
+        await self.create_user(username, password, Role.ADMIN.value, min_password_length=min_password_length)
         return generated
+
+
+def _check_password(password: str, username: str, min_length: int) -> None:
+    if problem := password_problem(password, username, min_length):
+        raise BadRequest(f"Invalid field password: {problem}.")

@@ -50,7 +50,7 @@ class TokenController(Controller):
     ) -> TokenCreated:
         """Send it as `Authorization: Bearer <token>` (OpenLineage clients: `OPENLINEAGE_API_KEY`)."""
         creator = UUID(request.user.id) if request.user.kind == "user" else None
-        token, value = await tokens.issue(data.name, data.role, created_by=creator)
+        token, value = await tokens.issue(data.name, data.role, created_by=creator, expires_in_days=data.expires_in_days)
         read = tokens.to_schema(token, schema_type=TokenRead)
         return TokenCreated(**{field: getattr(read, field) for field in TokenRead.__struct_fields__}, token=value)
 

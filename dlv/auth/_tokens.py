@@ -1,8 +1,14 @@
-"""Signed access tokens (JWT, HS256) for logged-in users."""
+"""Signed access tokens (JWT, HS256) for logged-in users.
+
+New tokens are signed with DLV_SECRET_KEY and name it by key id (``kid``). After a rotation
+the former keys go in DLV_PREVIOUS_SECRET_KEYS: a token whose kid names one of them still
+verifies until it expires, so nobody is logged out at the moment of the switch.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -26,16 +32,33 @@ class InvalidToken(Exception):
     """The token is expired, tampered with or not ours; the message says which."""
 
 
-def read_access_token(token: str, secret_key: str) -> UUID:
+INVALID = "the access token is not valid; log in again to get a new one"
+
+
+def _verification_key(token: str, secret_key: str, previous_keys: Iterable[str]) -> str:
+    """The key the token's kid names: the current one or a previous one still accepted."""
     try:
-        claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        raise InvalidToken(INVALID) from None
+    keys = {key_id(key): key for key in previous_keys}
+    keys[key_id(secret_key)] = secret_key
+    if not isinstance(kid, str) or kid not in keys:
+        raise InvalidToken("the access token was signed with a key DLV no longer accepts; log in again")
+    return keys[kid]
+
+
+def read_access_token(token: str, secret_key: str, previous_keys: Iterable[str] = ()) -> UUID:
+    key = _verification_key(token, secret_key, previous_keys)
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the access token has expired; log in again") from None
     except jwt.InvalidTokenError:
-        raise InvalidToken("the access token is not valid; log in again to get a new one") from None
+        raise InvalidToken(INVALID) from None
     if claims.get("typ") != "access":
-        raise InvalidToken("the access token is not valid; log in again to get a new one")
+        raise InvalidToken(INVALID)
     try:
         return UUID(claims["sub"])
     except (ValueError, TypeError):
-        raise InvalidToken("the access token is not valid; log in again to get a new one") from None
+        raise InvalidToken(INVALID) from None

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, literal, literal_column, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import LineageEdge
-from dlv.graph._store import Direction, Traversal, merge_walks, walk_directions
+from dlv.graph._store import Direction, GraphQueryTimeout, Traversal, merge_walks, walk_directions
 
 EDGES = LineageEdge.__table__
 
 # Rows are edges reached at some depth; a node reachable several ways yields a few rows,
 # so allow several rows per node before calling the answer truncated.
 ROWS_PER_NODE = 8
+# SQLite calls the progress handler every this many virtual machine steps (well under a
+# millisecond): often enough to stop on time, rarely enough to cost nothing.
+PROGRESS_STEPS = 10_000
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
 
 
 def _valid(as_of: datetime | None, edges=EDGES):  # noqa: ANN001, ANN202 - SQL expressions
@@ -90,14 +100,62 @@ class SqlGraphStore:
         *,
         as_of: datetime | None = None,
         max_nodes: int = 5000,
+        timeout: float | None = None,
     ) -> Traversal:
         row_cap = max_nodes * ROWS_PER_NODE + 1
         walks = []
         hit_row_cap = False
         if depth > 0 and starts:
-            for forward in walk_directions(direction):
-                statement = walk_statement(list(starts), forward, depth, as_of, row_cap, self.session.bind.dialect.name)
-                rows = [tuple(row) for row in (await self.session.execute(statement)).all()]
-                hit_row_cap = hit_row_cap or len(rows) >= row_cap
-                walks.append((forward, rows))
+            async with self._time_limit(timeout):
+                for forward in walk_directions(direction):
+                    statement = walk_statement(list(starts), forward, depth, as_of, row_cap, self.session.bind.dialect.name)
+                    rows = [tuple(row) for row in (await self.session.execute(statement)).all()]
+                    hit_row_cap = hit_row_cap or len(rows) >= row_cap
+                    walks.append((forward, rows))
         return merge_walks(starts, walks, max_nodes=max_nodes, hit_row_cap=hit_row_cap, source=self.name)
+
+    @asynccontextmanager
+    async def _time_limit(self, seconds: float | None) -> AsyncIterator[None]:
+        """Stop the walk inside the database once it runs past ``seconds``.
+
+        Cancelling the awaiting coroutine would not do: the query would keep a PostgreSQL
+        backend, or aiosqlite's thread, busy until it ended on its own.
+        """
+        if seconds is None:
+            yield
+            return
+        limit = self._sqlite_limit if self.session.bind.dialect.name == "sqlite" else self._postgresql_limit
+        try:
+            async with limit(seconds):
+                yield
+        except DBAPIError as exc:
+            if _was_cancelled(exc):
+                raise GraphQueryTimeout(seconds) from None
+            raise
+
+    @asynccontextmanager
+    async def _postgresql_limit(self, seconds: float) -> AsyncIterator[None]:
+        # SET LOCAL: ends with the transaction, so a pooled connection never keeps it.
+        milliseconds = max(1, math.ceil(seconds * 1000))
+        await self.session.execute(select(func.set_config("statement_timeout", str(milliseconds), True)))
+        yield
+        await self.session.execute(text("SET LOCAL statement_timeout TO DEFAULT"))
+
+    @asynccontextmanager
+    async def _sqlite_limit(self, seconds: float) -> AsyncIterator[None]:
+        # The handler runs in aiosqlite's thread, between steps of the query; a true result
+        # makes SQLite abandon the statement with "interrupted".
+        deadline = time.monotonic() + seconds
+        connection = (await (await self.session.connection()).get_raw_connection()).driver_connection
+        await connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+        try:
+            yield
+        finally:
+            await connection.set_progress_handler(None, PROGRESS_STEPS)
+
+
+def _was_cancelled(exc: DBAPIError) -> bool:
+    """Whether the database stopped the statement because its time ran out."""
+    if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
+        return True
+    return str(exc.orig) == "interrupted"

@@ -8,7 +8,11 @@ from uuid import UUID
 
 import msgspec
 
+from dlv.lib.exceptions import DLVError
+
 Direction = Literal["upstream", "downstream", "both"]
+# Session info key holding DLV_GRAPH_QUERY_TIMEOUT_SECONDS for the traversals of that session.
+QUERY_TIMEOUT_KEY = "dlv_graph_query_timeout"
 
 
 class Reached(msgspec.Struct, frozen=True):
@@ -45,14 +49,33 @@ class GraphStore(Protocol):
         *,
         as_of: datetime | None = None,
         max_nodes: int = 5000,
+        timeout: float | None = None,
     ) -> Traversal:
         """Every node within ``depth`` edges of ``starts`` (id -> type) in ``direction``.
 
         Each node is reported once, at its shortest distance; start nodes have depth 0.
         Past ``max_nodes`` nodes the nearest ones are kept and ``truncated`` is set.
-        With ``as_of`` only edges valid at that instant are followed.
+        With ``as_of`` only edges valid at that instant are followed. A walk running longer
+        than ``timeout`` seconds is stopped in the database itself and raises GraphQueryTimeout.
         """
         ...
+
+
+class GraphQueryTimeout(DLVError):
+    """A traversal ran past DLV_GRAPH_QUERY_TIMEOUT_SECONDS and was stopped.
+
+    504: the graph store, which DLV stands in front of, did not answer in time. It is told
+    apart from the 503 of a database that is down (which says to retry): retrying the same
+    query will not help, asking for less will.
+    """
+
+    status_code = 504
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            detail=f"The graph query ran longer than {seconds:g} seconds (DLV_GRAPH_QUERY_TIMEOUT_SECONDS) and was "
+            "stopped: ask for less, with a smaller depth or max_nodes, or start from a more specific node."
+        )
 
 
 def walk_directions(direction: Direction) -> list[bool]:

@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from neo4j import AsyncDriver
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j import AsyncDriver, Query
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlv.db.models import GraphOutbox, LineageEdge
-from dlv.graph._store import Direction, Traversal, merge_walks, walk_directions
+from dlv.graph._store import Direction, GraphQueryTimeout, Traversal, merge_walks, walk_directions
 
 logger = logging.getLogger("dlv.graph")
 
@@ -36,6 +36,11 @@ SCHEMA = (
 )
 # Longest pause between projection attempts while Neo4j is unreachable.
 RETRY_MAX_SECONDS = 30.0
+# What Neo4j answers when a transaction outlives its timeout (5.x, then 4.x): the server stops it.
+TIMED_OUT_CODES = (
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+)
 
 
 def micros(moment: datetime | None) -> int | None:
@@ -95,6 +100,7 @@ class Neo4jGraphStore:
         *,
         as_of: datetime | None = None,
         max_nodes: int = 5000,
+        timeout: float | None = None,
     ) -> Traversal:
         # Nodes come back distinct and breadth-first, so one past the cap is enough to know
         # the answer is truncated; the expand stops there instead of exploring the rest.
@@ -104,12 +110,20 @@ class Neo4jGraphStore:
         if depth > 0 and starts:
             start_ids = [str(node_id) for node_id in starts]
             params = {"ids": start_ids, "cap": cap, "as_of": micros(as_of)}
-            for forward in walk_directions(direction):
-                reached = await self.driver.execute_query(reach_query(forward, depth, as_of), params, routing_="r")
-                ids = {record["id"] for record in reached.records} | set(start_ids)
-                hit_cap = hit_cap or len(reached.records) >= cap
-                hops = await self.driver.execute_query(hops_query(forward, as_of), {"ids": list(ids), "as_of": micros(as_of)}, routing_="r")
-                walks.append((forward, self._rows(start_ids, hops.records, depth)))
+            try:
+                for forward in walk_directions(direction):
+                    # The transaction timeout makes the server stop the query itself.
+                    reach = Query(reach_query(forward, depth, as_of), timeout=timeout)  # type: ignore[arg-type]
+                    reached = await self.driver.execute_query(reach, params, routing_="r")
+                    ids = {record["id"] for record in reached.records} | set(start_ids)
+                    hit_cap = hit_cap or len(reached.records) >= cap
+                    hops = Query(hops_query(forward, as_of), timeout=timeout)  # type: ignore[arg-type]
+                    found = await self.driver.execute_query(hops, {"ids": list(ids), "as_of": micros(as_of)}, routing_="r")
+                    walks.append((forward, self._rows(start_ids, found.records, depth)))
+            except ClientError as exc:
+                if timeout is not None and exc.code in TIMED_OUT_CODES:
+                    raise GraphQueryTimeout(timeout) from None
+                raise
         return merge_walks(starts, walks, max_nodes=max_nodes, hit_row_cap=hit_cap, source=self.name)
 
     @staticmethod

@@ -13,8 +13,8 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Node, Process
-from dlv.graph import Direction, GraphStore, Traversal
+from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process
+from dlv.graph import QUERY_TIMEOUT_KEY, Direction, GraphStore, Traversal
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import (
     ColumnMapping,
@@ -50,6 +50,8 @@ class Start:
 class LineageGraph:
     def __init__(self, session: AsyncSession, store: GraphStore) -> None:
         self.session, self.store = session, store
+        # DLV_GRAPH_QUERY_TIMEOUT_SECONDS, carried by the app's sessions (dlv.app.alchemy_config).
+        self.timeout: float | None = session.info.get(QUERY_TIMEOUT_KEY)
 
     async def resolve(
         self,
@@ -65,6 +67,13 @@ class LineageGraph:
                 raise BadRequest("Say where to start: send node_id=<uuid>, or type=asset|process with namespace and name.")
             model = DataAsset if entity_type == ASSET else Process
             found = await self.session.scalar(select(model).where(model.namespace == namespace, model.name == name))
+            if found is None and model is DataAsset:
+                # Another name of the asset (an OpenLineage symlink, or its name before a RENAME).
+                found = await self.session.scalar(
+                    select(DataAsset).join(AssetAlias, AssetAlias.asset_id == DataAsset.id).where(
+                        AssetAlias.namespace == namespace, AssetAlias.name == name
+                    )
+                )
             if found is None:
                 raise NotFound(f"No {entity_type} named {name!r} in namespace {namespace!r}.")
             return self._start_at(found, entity_type)
@@ -95,7 +104,7 @@ class LineageGraph:
         field: str | None,
         max_nodes: int,
     ) -> Graph:
-        traversal = await self.store.traverse(start.ids, direction, depth, as_of=as_of, max_nodes=max_nodes)
+        traversal = await self.store.traverse(start.ids, direction, depth, as_of=as_of, max_nodes=max_nodes, timeout=self.timeout)
         mappings = await self._edge_details(traversal) if (columns or field) else {}
         fields_by_node: dict[UUID, set[str]] | None = None
         if field is not None:
@@ -282,8 +291,8 @@ class LineageGraph:
         return described
 
     async def impact(self, start: Start, depth: int, *, max_nodes: int) -> Impact:
-        downstream = await self.store.traverse(start.ids, "downstream", depth, max_nodes=max_nodes)
-        upstream = await self.store.traverse(start.ids, "upstream", depth, max_nodes=max_nodes)
+        downstream = await self.store.traverse(start.ids, "downstream", depth, max_nodes=max_nodes, timeout=self.timeout)
+        upstream = await self.store.traverse(start.ids, "upstream", depth, max_nodes=max_nodes, timeout=self.timeout)
         impacted_nodes = [node for node in await self._describe(downstream) if node.id not in start.ids]
         impacted = [
             ImpactItem(

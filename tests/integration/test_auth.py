@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import jwt
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from dlv.auth._tokens import issue_access_token
+from dlv.auth._tokens import issue_access_token, key_id
+from dlv.config import SettingsError, load_settings
 from dlv.db.models import User
 from tests.conftest import ADMIN_PASSWORD, SECRET_KEY, create_user, login
+from tests.integration.hardening.conftest import client_with
 
 Client = AsyncTestClient[Litestar]
+# Passwords the policy accepts for any of the usernames below.
+PASSWORD = "amber-kettle-orbit-7"
+NEW_PASSWORD = "copper-lantern-fjord-3"
 
 
 async def test_login_returns_a_bearer_token_that_identifies_the_user(client: Client, session_factory) -> None:
-    await create_user(session_factory, "alice", "alice-password", "viewer")
+    await create_user(session_factory, "alice", PASSWORD, "viewer")
 
-    response = await client.post("/api/auth/login", json={"username": "alice", "password": "alice-password"})
+    response = await client.post("/api/auth/login", json={"username": "alice", "password": PASSWORD})
 
     assert response.status_code == 200
     body = response.json()
@@ -34,16 +42,16 @@ async def test_login_returns_a_bearer_token_that_identifies_the_user(client: Cli
 
 
 async def test_login_accepts_the_oauth2_form_used_by_swagger(client: Client, session_factory) -> None:
-    await create_user(session_factory, "alice", "alice-password", "admin")
+    await create_user(session_factory, "alice", PASSWORD, "admin")
 
-    response = await client.post("/api/auth/login", data={"username": "alice", "password": "alice-password"})
+    response = await client.post("/api/auth/login", data={"username": "alice", "password": PASSWORD})
 
     assert response.status_code == 200
     assert response.json()["access_token"]
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_401(client: Client, session_factory) -> None:
-    await create_user(session_factory, "alice", "alice-password", "admin")
+    await create_user(session_factory, "alice", PASSWORD, "admin")
 
     wrong_password = await client.post("/api/auth/login", json={"username": "alice", "password": "nope-nope"})
     unknown_user = await client.post("/api/auth/login", json={"username": "mallory", "password": "nope-nope"})
@@ -56,11 +64,11 @@ async def test_wrong_password_and_unknown_user_get_the_same_401(client: Client, 
 
 async def test_deactivated_user_cannot_log_in(client: Client, session_factory, admin_headers) -> None:
     created = await client.post(
-        "/api/auth/users", json={"username": "bob", "password": "bob-password", "role": "viewer"}, headers=admin_headers
+        "/api/auth/users", json={"username": "bob", "password": PASSWORD, "role": "viewer"}, headers=admin_headers
     )
     await client.patch(f"/api/auth/users/{created.json()['id']}", json={"is_active": False}, headers=admin_headers)
 
-    response = await client.post("/api/auth/login", json={"username": "bob", "password": "bob-password"})
+    response = await client.post("/api/auth/login", json={"username": "bob", "password": PASSWORD})
 
     assert response.status_code == 401
 
@@ -73,7 +81,7 @@ async def test_login_with_a_malformed_body_names_what_to_send(client: Client) ->
 
 
 async def test_expired_token_is_refused(client: Client, session_factory) -> None:
-    user = await create_user(session_factory, "alice", "alice-password", "admin")
+    user = await create_user(session_factory, "alice", PASSWORD, "admin")
     expired = issue_access_token(user.id, SECRET_KEY, timedelta(seconds=-5))
 
     response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {expired}"})
@@ -83,15 +91,17 @@ async def test_expired_token_is_refused(client: Client, session_factory) -> None
 
 
 async def test_tampered_token_is_refused(client: Client, session_factory) -> None:
-    user = await create_user(session_factory, "alice", "alice-password", "viewer")
+    user = await create_user(session_factory, "alice", PASSWORD, "viewer")
     token = issue_access_token(user.id, SECRET_KEY, timedelta(minutes=5))
     claims = jwt.decode(token, options={"verify_signature": False})
     header, _, signature = token.split(".")
     forged_payload = jwt.encode({**claims, "sub": str(uuid4())}, "another-key-of-sufficient-length-123").split(".")[1]
     forged = f"{header}.{forged_payload}.{signature}"
     signed_elsewhere = jwt.encode(claims | {"typ": "access"}, "not-the-server-secret-key-at-all-000", algorithm="HS256")
+    odd_header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": ["a", "list"]}).encode()).decode().rstrip("=")
+    odd_key_id = f"{odd_header}.{token.split('.')[1]}.{signature}"  # PyJWT itself will not write such a header
 
-    for bad in (forged, signed_elsewhere, "garbage"):
+    for bad in (forged, signed_elsewhere, odd_key_id, "garbage"):
         response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {bad}"})
         assert response.status_code == 401, bad
 
@@ -118,7 +128,7 @@ async def test_viewer_gets_403_on_every_write_route(client: Client, app: Litesta
 
 async def test_admin_creates_lists_changes_and_deletes_users(client: Client, admin_headers, session_factory) -> None:
     created = await client.post(
-        "/api/auth/users", json={"username": "bob", "password": "bob-password", "role": "viewer"}, headers=admin_headers
+        "/api/auth/users", json={"username": "bob", "password": PASSWORD, "role": "viewer"}, headers=admin_headers
     )
     assert created.status_code == 201
     bob = created.json()
@@ -133,10 +143,10 @@ async def test_admin_creates_lists_changes_and_deletes_users(client: Client, adm
     promoted = await client.patch(f"/api/auth/users/{bob['id']}", json={"role": "admin"}, headers=admin_headers)
     assert promoted.json()["role"] == "admin"
 
-    reset = await client.patch(f"/api/auth/users/{bob['id']}", json={"password": "new-bob-password"}, headers=admin_headers)
+    reset = await client.patch(f"/api/auth/users/{bob['id']}", json={"password": NEW_PASSWORD}, headers=admin_headers)
     assert reset.status_code == 200
-    assert (await client.post("/api/auth/login", json={"username": "bob", "password": "bob-password"})).status_code == 401
-    await login(client, "bob", "new-bob-password")
+    assert (await client.post("/api/auth/login", json={"username": "bob", "password": PASSWORD})).status_code == 401
+    await login(client, "bob", NEW_PASSWORD)
 
     deleted = await client.delete(f"/api/auth/users/{bob['id']}", headers=admin_headers)
     assert deleted.status_code == 204
@@ -164,7 +174,7 @@ async def test_short_password_is_refused_with_the_rule(client: Client, admin_hea
     )
 
     assert response.status_code == 400
-    assert "at least 8 characters" in response.json()["detail"]
+    assert "at least 12 characters" in response.json()["detail"]
 
 
 async def test_duplicate_username_is_a_conflict(client: Client, admin_headers) -> None:
@@ -197,7 +207,7 @@ async def test_the_last_active_admin_cannot_be_removed_demoted_or_deactivated(
 
 async def test_an_admin_can_be_demoted_when_another_admin_remains(client: Client, admin_headers) -> None:
     other = await client.post(
-        "/api/auth/users", json={"username": "carol", "password": "carol-password", "role": "admin"}, headers=admin_headers
+        "/api/auth/users", json={"username": "carol", "password": PASSWORD, "role": "admin"}, headers=admin_headers
     )
 
     response = await client.patch(f"/api/auth/users/{other.json()['id']}", json={"role": "viewer"}, headers=admin_headers)
@@ -208,9 +218,9 @@ async def test_an_admin_can_be_demoted_when_another_admin_remains(client: Client
 
 async def test_a_token_stops_working_when_its_user_is_deleted(client: Client, admin_headers) -> None:
     created = await client.post(
-        "/api/auth/users", json={"username": "dave", "password": "dave-password", "role": "viewer"}, headers=admin_headers
+        "/api/auth/users", json={"username": "dave", "password": PASSWORD, "role": "viewer"}, headers=admin_headers
     )
-    dave_headers = await login(client, "dave", "dave-password")
+    dave_headers = await login(client, "dave", PASSWORD)
     await client.delete(f"/api/auth/users/{created.json()['id']}", headers=admin_headers)
 
     response = await client.get("/api/auth/me", headers=dave_headers)
@@ -234,3 +244,53 @@ async def test_users_cannot_be_sorted_by_their_password_hash(client: Client, adm
 
     assert response.status_code == 400
     assert "orderBy=password_hash is not allowed" in response.json()["detail"]
+
+
+OLD_KEY = "the-key-before-rotation-" + "o" * 24
+NEW_KEY = "the-key-after-rotation-" + "n" * 24
+
+
+async def test_rotating_the_secret_key_keeps_earlier_logins_valid_until_they_expire(settings, session_factory) -> None:
+    user = await create_user(session_factory, "alice", PASSWORD, "viewer")
+    earlier = issue_access_token(user.id, OLD_KEY, timedelta(minutes=5))
+    earlier_expired = issue_access_token(user.id, OLD_KEY, timedelta(seconds=-5))
+
+    async with client_with(settings, secret_key=NEW_KEY, previous_secret_keys=OLD_KEY) as rotated:
+        still_in = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {earlier}"})
+        expired = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {earlier_expired}"})
+        fresh = (await rotated.post("/api/auth/login", json={"username": "alice", "password": PASSWORD})).json()["access_token"]
+        fresh_me = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {fresh}"})
+
+    assert still_in.status_code == 200 and still_in.json()["username"] == "alice"
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    assert fresh_me.status_code == 200
+    assert jwt.get_unverified_header(fresh)["kid"] == key_id(NEW_KEY)
+    jwt.decode(fresh, NEW_KEY, algorithms=["HS256"])  # signed with the new key, not the old one
+
+
+async def test_once_the_old_key_is_dropped_its_logins_stop_working(settings, session_factory) -> None:
+    user = await create_user(session_factory, "alice", PASSWORD, "viewer")
+    earlier = issue_access_token(user.id, OLD_KEY, timedelta(minutes=5))
+
+    async with client_with(settings, secret_key=NEW_KEY) as rotated:
+        response = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {earlier}"})
+
+    assert response.status_code == 401
+    assert "signed with a key DLV no longer accepts; log in again" in response.json()["detail"]
+
+
+async def test_a_token_naming_one_key_but_signed_with_another_is_refused(settings, session_factory) -> None:
+    """The kid only picks the key to check with; it never replaces the check."""
+    user = await create_user(session_factory, "alice", PASSWORD, "admin")
+    claims = {"sub": str(user.id), "iat": 1, "exp": 4_000_000_000, "typ": "access"}
+    forged = jwt.encode(claims, "an-attackers-own-key-of-enough-length-1", algorithm="HS256", headers={"kid": key_id(OLD_KEY)})
+
+    async with client_with(settings, secret_key=NEW_KEY, previous_secret_keys=OLD_KEY) as rotated:
+        response = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})
+
+    assert response.status_code == 401
+
+
+def test_a_short_previous_key_stops_start_up(tmp_path) -> None:
+    with pytest.raises(SettingsError, match="DLV_PREVIOUS_SECRET_KEYS holds a key shorter than 32 characters"):
+        load_settings({"DLV_PREVIOUS_SECRET_KEYS": f"{OLD_KEY},short", "DLV_DATA_DIR": str(tmp_path)})

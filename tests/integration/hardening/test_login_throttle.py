@@ -10,6 +10,10 @@ from dlv.config import SettingsError, load_settings
 from tests.conftest import create_user
 from tests.integration.hardening.conftest import Client
 
+ALICE_PASSWORD = "amber-kettle-orbit-7"
+BOB_PASSWORD = "copper-lantern-fjord-3"
+CAROL_PASSWORD = "silver-meadow-pylon-5"
+
 
 async def _login(client: Client, username: str, password: str):
     return await client.post("/api/auth/login", json={"username": username, "password": password})
@@ -24,37 +28,37 @@ def _assert_throttled(response) -> None:
 
 
 async def test_five_wrong_passwords_lock_that_user_out_even_with_the_right_password(client: Client, session_factory) -> None:
-    await create_user(session_factory, "alice", "alice-password", "viewer")
-    await create_user(session_factory, "bob", "bob-password", "viewer")
+    await create_user(session_factory, "alice", ALICE_PASSWORD, "viewer")
+    await create_user(session_factory, "bob", BOB_PASSWORD, "viewer")
 
     for _ in range(5):
         assert (await _login(client, "alice", "guess-guess")).status_code == 401
 
-    _assert_throttled(await _login(client, "alice", "alice-password"))
-    _assert_throttled(await _login(client, "ALICE", "alice-password"))  # the count is not dodged by case
+    _assert_throttled(await _login(client, "alice", ALICE_PASSWORD))
+    _assert_throttled(await _login(client, "ALICE", ALICE_PASSWORD))  # the count is not dodged by case
     # Other users on the same address are not affected.
-    assert (await _login(client, "bob", "bob-password")).status_code == 200
+    assert (await _login(client, "bob", BOB_PASSWORD)).status_code == 200
 
 
 async def test_a_successful_login_resets_the_users_count(client: Client, session_factory) -> None:
-    await create_user(session_factory, "alice", "alice-password", "viewer")
+    await create_user(session_factory, "alice", ALICE_PASSWORD, "viewer")
 
     for _ in range(4):
         assert (await _login(client, "alice", "typo-typo")).status_code == 401
-    assert (await _login(client, "alice", "alice-password")).status_code == 200
+    assert (await _login(client, "alice", ALICE_PASSWORD)).status_code == 200
     for _ in range(4):
         assert (await _login(client, "alice", "typo-typo")).status_code == 401
 
-    assert (await _login(client, "alice", "alice-password")).status_code == 200
+    assert (await _login(client, "alice", ALICE_PASSWORD)).status_code == 200
 
 
 async def test_twenty_failures_from_one_address_block_every_login_from_it(client: Client, session_factory) -> None:
-    await create_user(session_factory, "carol", "carol-password", "admin")
+    await create_user(session_factory, "carol", CAROL_PASSWORD, "admin")
 
     for index in range(20):
         assert (await _login(client, f"user{index}", "spray-spray")).status_code == 401
 
-    _assert_throttled(await _login(client, "carol", "carol-password"))
+    _assert_throttled(await _login(client, "carol", CAROL_PASSWORD))
 
 
 def test_failures_age_out_of_the_sliding_window() -> None:

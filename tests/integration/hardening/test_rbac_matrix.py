@@ -28,6 +28,7 @@ INGEST = ("401", "403", "ok", "ok")  # OpenLineage events: admins and ingest tok
 
 EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/health"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     ("POST", "/api/auth/login"): PUBLIC,
     ("GET", "/api/auth/me"): READ,
     ("GET", "/api/auth/users"): ADMIN,
@@ -76,6 +77,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/dashboards/{dashboard_id:uuid}"): READ,
     ("PATCH", "/api/dashboards/{dashboard_id:uuid}"): ADMIN,
     ("DELETE", "/api/dashboards/{dashboard_id:uuid}"): ADMIN,
+    ("GET", "/api/audit"): ADMIN,
     # The UI shell and its static files are public; the data they show comes from the API.
     ("GET", "/"): PUBLIC,
     ("GET", "/ui"): PUBLIC,
