@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from ._util import ROOT
+from tests.services.processes import stop
 
 pytest.importorskip("setuptools", minversion="70.1")  # bdist_wheel without the `wheel` package
 
@@ -105,10 +106,5 @@ def test_dlv_serve_runs_from_the_installed_wheels(wheels: dict[str, Path], tmp_p
             ui = httpx.get(f"http://127.0.0.1:{port}/ui/", timeout=5)
             assert ui.status_code == 200 and "<html" in ui.text.lower()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()

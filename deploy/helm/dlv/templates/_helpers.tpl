@@ -37,6 +37,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* The operator's Secret (the chart never holds secret values); rendering stops naming what to create. */}}
+{{- define "dlv.secretName" -}}
+{{- required "existingSecret is required: the name of a Secret you created with the keys DLV_SECRET_KEY and DLV_DATABASE_URL (see values.yaml)" .Values.existingSecret -}}
+{{- end -}}
+
 {{/* The environment every DLV container gets: the ConfigMap plus the secret keys. */}}
 {{- define "dlv.env" -}}
 envFrom:
@@ -46,25 +51,32 @@ env:
   - name: DLV_SECRET_KEY
     valueFrom:
       secretKeyRef:
-        name: {{ required "existingSecret is required (a Secret with DLV_SECRET_KEY and DLV_DATABASE_URL)" .Values.existingSecret }}
+        name: {{ include "dlv.secretName" . }}
         key: DLV_SECRET_KEY
   - name: DLV_DATABASE_URL
     valueFrom:
       secretKeyRef:
-        name: {{ .Values.existingSecret }}
+        name: {{ include "dlv.secretName" . }}
         key: DLV_DATABASE_URL
   # Optional: the first admin's password (otherwise a generated one is printed in a pod's log).
   - name: DLV_ADMIN_PASSWORD
     valueFrom:
       secretKeyRef:
-        name: {{ .Values.existingSecret }}
+        name: {{ include "dlv.secretName" . }}
         key: DLV_ADMIN_PASSWORD
+        optional: true
+  # Optional: keys DLV_SECRET_KEY held before a rotation, so logins they signed stay valid.
+  - name: DLV_PREVIOUS_SECRET_KEYS
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "dlv.secretName" . }}
+        key: DLV_PREVIOUS_SECRET_KEYS
         optional: true
   {{- if .Values.neo4j.uri }}
   - name: DLV_NEO4J_PASSWORD
     valueFrom:
       secretKeyRef:
-        name: {{ .Values.existingSecret }}
+        name: {{ include "dlv.secretName" . }}
         key: DLV_NEO4J_PASSWORD
   {{- end }}
 {{- end -}}
