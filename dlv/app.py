@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -20,29 +21,42 @@ from advanced_alchemy.extensions.litestar import (
 )
 
 from dlv import __version__
+from dlv.audit import AuditActorMiddleware, AuditController
 from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
 from dlv.dashboards import DashboardController
 from dlv.events import EventBroker, EventController, redis_events
 from dlv.db.models import metadata
-from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
+from dlv.graph import OUTBOX_FLAG, QUERY_TIMEOUT_KEY, neo4j_lifespan
 from dlv.health import health
 from dlv.lib.exceptions import BadRequest, exception_handlers
+from dlv.lib.http_policy import BODY_LIMIT_SETTING, add_security_headers, body_too_large_handler, cors_config
 from dlv.lineage import LINEAGE_CONTROLLERS
+from dlv.lineage._controllers import GraphController
 from dlv.openlineage import OpenLineageController
 from dlv.ui import ui_router
 from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
+from dlv.observability import SESSION_KEY, Metrics, configure_logging, metrics_endpoint, observe_requests
 
 
-def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def alchemy_config(settings: Settings, metrics: Metrics | None = None) -> SQLAlchemyAsyncConfig:
     engine = EngineConfig(pool_pre_ping=True) if not settings.is_sqlite else EngineConfig()
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         metadata=metadata,
         engine_config=engine,
         # With Neo4j configured, every session records lineage edge changes in the graph
-        # outbox (dlv.graph._outbox) in the same transaction as the change itself.
-        session_config=AsyncSessionConfig(expire_on_commit=False, info={OUTBOX_FLAG: bool(settings.neo4j_uri)}),
+        # outbox (dlv.graph._outbox) in the same transaction as the change itself. The app's
+        # metrics ride along for code that has a session but no app (dlv.observability).
+        # So does DLV_GRAPH_QUERY_TIMEOUT_SECONDS, for the graph traversals (dlv.lineage._graph).
+        session_config=AsyncSessionConfig(
+            expire_on_commit=False,
+            info={
+                OUTBOX_FLAG: bool(settings.neo4j_uri),
+                SESSION_KEY: metrics,
+                QUERY_TIMEOUT_KEY: settings.graph_query_timeout_seconds,
+            },
+        ),
         before_send_handler="autocommit",
         create_all=False,
         set_default_exception_handler=False,
@@ -97,7 +111,8 @@ class CorePlugin(InitPluginProtocol):
         self.settings = settings
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        alchemy = alchemy_config(self.settings)
+        metrics = Metrics()
+        alchemy = alchemy_config(self.settings, metrics)
         app_config.plugins.append(SQLAlchemyPlugin(config=alchemy))
         # After SQLAlchemy, so scheduled checks stop before the database engine is disposed.
         app_config.plugins.append(HealthChecksPlugin())
@@ -105,23 +120,51 @@ class CorePlugin(InitPluginProtocol):
         # One broker per process: SSE subscribers of this process hear changes made in it (and,
         # with DLV_REDIS_URL, in every other process).
         events = EventBroker()
-        app_config.state = State({"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events})
-        app_config.route_handlers.extend([health, AuthController, UserController, *LINEAGE_CONTROLLERS])
+        app_config.state = State(
+            {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics}
+        )
+        app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *LINEAGE_CONTROLLERS])
         app_config.route_handlers.extend([TokenController, OpenLineageController])
         app_config.route_handlers.extend([NodeTypeController, NodeController])
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
+        app_config.route_handlers.append(AuditController)
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)
         if self.settings.neo4j_uri:
             app_config.lifespan.append(neo4j_lifespan)
         app_config.middleware.insert(0, DefineMiddleware(BearerAuthMiddleware))
+        # After authentication: the caller it found becomes the actor of the audit log.
+        app_config.middleware.insert(1, AuditActorMiddleware())
+        # Bulk upsert carries whole graphs: GraphController (bulk; its other routes are GETs)
+        # may receive DLV_BULK_MAX_BODY_BYTES instead of the app-wide DLV_MAX_BODY_BYTES.
+        bulk = Router(
+            "/",
+            route_handlers=[GraphController],
+            request_max_body_size=self.settings.bulk_max_body_bytes,
+            opt={BODY_LIMIT_SETTING: "DLV_BULK_MAX_BODY_BYTES"},
+        )
+        app_config.route_handlers = [bulk if handler is GraphController else handler for handler in app_config.route_handlers]
+        app_config.cors_config = cors_config(self.settings)
+        app_config.before_send.append(add_security_headers)
         app_config.exception_handlers.update(exception_handlers)
+        app_config.exception_handlers[RequestEntityTooLarge] = body_too_large_handler
         app_config.before_request = cap_pagination
         app_config.openapi_config = openapi_config()
         app_config.debug = False
+        # Logging is DLV's (dlv.observability, set up in create_app): Litestar's default config
+        # would replace the root handler with its own plain-text one. DLV's exception handlers
+        # log server errors themselves.
+        app_config.logging_config = None
         return app_config
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    return Litestar(plugins=[CorePlugin(settings or load_settings())])
+    settings = settings or load_settings()
+    # Here rather than only in `dlv serve`: uvicorn's worker and reload processes build the
+    # app through this factory in a fresh interpreter.
+    configure_logging(settings.log_level, settings.log_format)
+    # The app-wide body limit is a constructor argument: Litestar ignores it when set by a plugin.
+    app = Litestar(plugins=[CorePlugin(settings)], request_max_body_size=settings.max_body_bytes)
+    observe_requests(app, app.state.metrics)
+    return app

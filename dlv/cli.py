@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from dlv.auth import UserService
     from dlv.graph import Projector
-    from dlv.db.models import User
+    from dlv.db.models import ApiToken, User
 
 T = TypeVar("T")
 
@@ -83,8 +84,18 @@ def migrate() -> None:
 
 
 async def _bootstrap_admin(settings: Settings) -> None:
-    async with _user_service(settings) as users:
-        generated = await users.ensure_bootstrap_admin(settings.admin_username, settings.admin_password)
+    from dlv.lib.exceptions import DLVError
+    from dlv.lib.leadership import take_turns
+
+    try:
+        async with _user_service(settings) as users:
+            await take_turns(users.repository.session, "first admin")  # `dlv serve` x N starting together
+            generated = await users.ensure_bootstrap_admin(
+                settings.admin_username, settings.admin_password, min_password_length=settings.password_min_length
+            )
+    except DLVError as exc:
+        click.echo(f"dlv: DLV_ADMIN_PASSWORD is not accepted for the first admin. {exc.detail}", err=True)
+        sys.exit(2)
     if generated:
         # Shown once, on the terminal only, never logged: the admin changes it after logging in.
         click.echo(
@@ -99,23 +110,32 @@ async def _bootstrap_admin(settings: Settings) -> None:
 @click.option("--reload", is_flag=True, help="restart on code changes (development)")
 def serve(workers: int, reload: bool) -> None:
     """Migrate the database, create the first admin if needed, and serve the API and UI."""
+    import logging
+
     import uvicorn
 
     from dlv.db.migrate import upgrade
+    from dlv.observability import configure_logging, shared_worker_metrics
 
     settings = _settings()
+    # Every line from here on is a log line in DLV_LOG_FORMAT (JSON by default), uvicorn's
+    # included: it gets no logging config of its own, and DLV writes the access lines.
+    configure_logging(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
     asyncio.run(_bootstrap_admin(settings))
-    click.echo(f"DLV listening on http://{settings.host}:{settings.port} (API docs at /schema)", err=True)
-    uvicorn.run(
-        "dlv.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        reload=reload,
-        log_level=settings.log_level.lower(),
-    )
+    logging.getLogger("dlv").info("DLV listening on http://%s:%s (API docs at /schema)", settings.host, settings.port)
+    with shared_worker_metrics(workers):
+        uvicorn.run(
+            "dlv.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            reload=reload,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+        )
 
 
 @main.command()
@@ -149,7 +169,7 @@ def user_create(username: str, role: str, password: str) -> None:
 
     async def work(settings: Settings) -> None:
         async with _user_service(settings) as users:
-            await users.create_user(username, password, role)
+            await users.create_user(username, password, role, min_password_length=settings.password_min_length)
 
     _run(work)
     click.echo(f"Created {role} {username!r}.")
@@ -184,7 +204,7 @@ def user_set_password(username: str, password: str) -> None:
 
     async def work(settings: Settings) -> None:
         async with _user_service(settings) as users:
-            await users.set_password(await _find(users, username), password)
+            await users.set_password(await _find(users, username), password, min_password_length=settings.password_min_length)
 
     _run(work)
     click.echo(f"Password of {username!r} changed.")
@@ -288,17 +308,19 @@ def token() -> None:
 @token.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["ingest", "viewer", "admin"]), default="ingest", show_default=True)
-def token_create(name: str, role: str) -> None:
+@click.option("--expires-in-days", type=int, default=None, help="stop working after this many days (default: never)")
+def token_create(name: str, role: str, expires_in_days: int | None) -> None:
     """Create a token and print its value (shown only this once)."""
     from dlv.auth import ApiTokenService
 
     async def work(settings: Settings) -> str:
         async with _session(settings) as session:
-            _, value = await ApiTokenService(session=session).issue(name, role)
+            _, value = await ApiTokenService(session=session).issue(name, role, expires_in_days=expires_in_days)
         return value
 
     value = _run(work)
-    click.echo(f"Created {role} token {name!r}; store it now, it is not shown again:", err=True)
+    lasts = f"expires in {expires_in_days} days" if expires_in_days else "never expires"
+    click.echo(f"Created {role} token {name!r} ({lasts}); store it now, it is not shown again:", err=True)
     click.echo(value)
 
 
@@ -308,11 +330,19 @@ def token_list(include_revoked: bool) -> None:
     """List tokens (never their values)."""
     from dlv.auth import ApiTokenService
 
+    def state(t: "ApiToken", now: datetime) -> str:
+        if t.revoked_at:
+            return "revoked"
+        if t.expires_at is None:
+            return "active"
+        return f"expired {t.expires_at:%Y-%m-%d}" if t.expires_at <= now else f"active until {t.expires_at:%Y-%m-%d}"
+
     async def work(settings: Settings) -> list[tuple[str, str, str, str, str, str]]:
         async with _session(settings) as session:
             tokens = await ApiTokenService(session=session).list()
+        now = datetime.now(timezone.utc)
         return [
-            (str(t.id), t.name, t.role, t.prefix + "...", str(t.last_used_at or "never used"), "revoked" if t.revoked_at else "active")
+            (str(t.id), t.name, t.role, t.prefix + "...", str(t.last_used_at or "never used"), state(t, now))
             for t in sorted(tokens, key=lambda t: t.created_at)
             if include_revoked or t.revoked_at is None
         ]

@@ -14,6 +14,7 @@ from typing import Literal, Mapping
 import msgspec
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogFormat = Literal["json", "console"]
 
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
@@ -45,6 +46,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
     login_throttle_window_seconds: int = 300
+    max_body_bytes: int = 1024 * 1024
+    bulk_max_body_bytes: int = 50 * 1024 * 1024
+    graph_query_timeout_seconds: float = 10.0
+    cors_origins: str | None = None
+    previous_secret_keys: str | None = None
+    password_min_length: int = 12
+    log_format: LogFormat = "json"
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,6 +72,8 @@ def _coerce(field: str, raw: str) -> object:
     try:
         if annotation == "int":
             return int(raw)
+        if annotation == "float":
+            return float(raw)
         if annotation == "Path":
             return Path(raw)
         if annotation == "bool":
@@ -73,11 +83,18 @@ def _coerce(field: str, raw: str) -> object:
             if value not in LogLevel.__args__:  # type: ignore[attr-defined]
                 raise ValueError
             return value
+        if annotation == "LogFormat":
+            value = raw.strip().lower()
+            if value not in LogFormat.__args__:  # type: ignore[attr-defined]
+                raise ValueError
+            return value
     except (ValueError, KeyError):
         expected = {
             "int": "a whole number",
+            "float": "a number",
             "bool": "true or false (1 or 0)",
             "LogLevel": "one of " + ", ".join(LogLevel.__args__),  # type: ignore[attr-defined]
+            "LogFormat": "json (one JSON object per line) or console (readable lines)",
         }[annotation]
         raise SettingsError(f"{_env_name(field)}={raw!r} is not valid: expected {expected}.") from None
     return raw
@@ -94,6 +111,42 @@ def _load_or_create_secret_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key
+
+
+def cors_origins(settings: Settings) -> list[str]:
+    """The origins DLV_CORS_ORIGINS allows (none by default: CORS stays closed)."""
+    return [origin.strip().rstrip("/") for origin in (settings.cors_origins or "").split(",") if origin.strip()]
+
+
+def previous_secret_keys(settings: Settings) -> list[str]:
+    """Keys DLV_SECRET_KEY held before a rotation: logins signed with them stay valid until they expire."""
+    return [key.strip() for key in (settings.previous_secret_keys or "").split(",") if key.strip()]
+
+
+def _check_limits(settings: Settings) -> None:
+    """Request size, query time, CORS, key rotation and password settings."""
+    for field in ("max_body_bytes", "bulk_max_body_bytes"):
+        if getattr(settings, field) < 1024:
+            raise SettingsError(f"{_env_name(field)}={getattr(settings, field)} is not valid: expected at least 1024.")
+    if not 0 < settings.graph_query_timeout_seconds <= 3600:
+        raise SettingsError(
+            f"DLV_GRAPH_QUERY_TIMEOUT_SECONDS={settings.graph_query_timeout_seconds} is not valid: "
+            "expected more than 0 and at most 3600 seconds."
+        )
+    for origin in cors_origins(settings):
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+            raise SettingsError(
+                f"DLV_CORS_ORIGINS holds {origin!r}, which is not an origin: expected comma-separated "
+                "origins such as https://catalog.example.com (scheme, host and optional port, no path or *)."
+            )
+    if any(len(key) < MIN_SECRET_KEY_LENGTH for key in previous_secret_keys(settings)):
+        raise SettingsError(
+            f"DLV_PREVIOUS_SECRET_KEYS holds a key shorter than {MIN_SECRET_KEY_LENGTH} characters: "
+            "expected the comma-separated former values of DLV_SECRET_KEY."
+        )
+    if not 8 <= settings.password_min_length <= 1024:
+        raise SettingsError(f"DLV_PASSWORD_MIN_LENGTH={settings.password_min_length} is not valid: expected 8 to 1024.")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -123,6 +176,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for field in ("login_max_failures_per_user", "login_max_failures_per_address", "login_throttle_window_seconds"):
         if getattr(settings, field) < 1:
             raise SettingsError(f"{_env_name(field)}={getattr(settings, field)} is not valid: expected at least 1.")
+    _check_limits(settings)
     database_url = settings.database_url or f"sqlite+aiosqlite:///{(settings.data_dir / 'dlv.db').resolve()}"
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise SettingsError(

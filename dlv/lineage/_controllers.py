@@ -41,6 +41,7 @@ from dlv.lineage._schemas import (
 )
 from dlv.lineage._search import search
 from dlv.lineage._service import AssetService, EdgeWriter, ProcessService, bulk_upsert, entity_types
+from dlv.observability import measured_store
 
 _LIST_FILTERS = {
     "id_filter": UUID,
@@ -81,10 +82,12 @@ def _equal_filters(**values: Any) -> dict[str, Any]:
 
 
 async def provide_lineage_graph(db_session: NamedDependency[AsyncSession], state: State) -> LineageGraph:
-    """Neo4j answers traversals when configured (falling back to SQL while it is away)."""
+    """Neo4j answers traversals when configured (falling back to SQL while it is away); each
+    traversal is timed for /metrics."""
     sql = SqlGraphStore(db_session)
     driver = state.get("neo4j_driver")
-    return LineageGraph(db_session, FallbackGraphStore(Neo4jGraphStore(driver), sql) if driver else sql)
+    store = FallbackGraphStore(Neo4jGraphStore(driver), sql) if driver else sql
+    return LineageGraph(db_session, measured_store(db_session, store))
 
 
 class AssetController(Controller):

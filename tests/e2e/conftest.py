@@ -21,6 +21,7 @@ import pytest
 
 from tests.e2e.lineage_data import orders_pipeline
 from tests.services.postgres import PostgresServer, free_port
+from tests.services.processes import stop
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC_INDEX = REPO / "dlv" / "static" / "index.html"
@@ -35,8 +36,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ADMIN_PASSWORD = "e2e-admin-password-1"
-VIEWER_PASSWORD = "e2e-viewer-password-1"
+ADMIN_PASSWORD = "e2e-first-console-key"
+VIEWER_PASSWORD = "e2e-second-console-key"
 
 
 def _require_prerequisites() -> None:
@@ -107,11 +108,7 @@ def live_server(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPa
             api.post("/api/lineage/bulk", json=orders_pipeline()).raise_for_status()
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, timeout=10)
 
 
 @pytest.fixture(scope="module")

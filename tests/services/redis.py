@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.services.postgres import free_port
+from tests.services.processes import stop
 
 
 def find_redis_server() -> str | None:
@@ -70,13 +71,7 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not answer on {self.url}: {log.read_text()[-2000:] if log.exists() else ''}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, timeout=10)
         self.process = None
 
     def cleanup(self) -> None:
