@@ -191,17 +191,23 @@ async def run_floor(server: PostgresServer, streams: list[list[bytes]]) -> float
         await pool.close()
 
 
-BOTTLENECKS = """What stands in the way of the targets (>= 1,000 events/s, >= 50% of the floor): per event DLV
-runs ~14 SQL statements through the SQLAlchemy ORM (token lookup, log insert, process, run
-select-for-update + update, superseded check, assets, catalog nodes, current edges, edge
-updates, stale retirement, health), against 5 plain statements in the floor; measured
-in-process (ASGI transport, no HTTP) one event costs ~12 ms, of which ~3 ms is database time,
-so Python work in Litestar + SQLAlchemy (statement compilation, unit of work, advanced-alchemy
-listeners) dominates, and on 2 cores it competes with PostgreSQL and the load generator.
-Next steps, in order of expected gain: batch several events per transaction behind a short
-queue (amortises commit and lookups), cache token, process and asset ids per worker, replace
-the ORM unit of work on the hot path with Core statements (UPDATE ... RETURNING, multi-row
-upserts), and skip the catalog-node lookup when no node has a matching host.
+BOTTLENECKS = """Before this session's changes the same run gave 95-99 events/s (same machine, quiet); the
+changes: about 10 SQL statements per event instead of 21 (all advisory locks in one statement,
+only the job and written datasets locked, change notifications from what the mapper already
+knows, cached catalog-node addresses, one UPDATE for run health) and hot statements built
+once with bound parameters (SQLAlchemy 2.0 re-hashes a statement built per call, and never
+caches its dialect INSERT ... ON CONFLICT constructs, which are now typed text).
+What still stands in the way of the targets (>= 1,000 events/s, >= 50% of the floor): CPU, not
+PostgreSQL. Per event the two DLV workers spend about 7 ms of CPU against 1.7 ms in
+PostgreSQL (the floor: 0.6 ms in PostgreSQL and well under 1 ms in its client). A worker's time
+splits about 40% outside the handler (uvicorn, Litestar routing and dependency injection,
+authentication, the audit-actor and request-id/metrics wrappers, the autocommit) and 60% in
+it, mostly SQLAlchemy ORM machinery (unit of work, flush listeners, result loading) rather
+than waiting for the database. Next steps, in order of expected gain: a per-process writer
+that applies the queued events of many requests in one transaction (one BEGIN/COMMIT and one
+lock statement per batch; a failing event retried alone so it alone is refused), set-based
+mapping of such a batch (one multi-row statement per table), and a plain ASGI route for
+ingestion that skips Litestar's per-request machinery.
 """
 
 

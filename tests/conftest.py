@@ -25,6 +25,9 @@ from dlv.db.migrate import upgrade
 from dlv.db.models import metadata
 from tests.services.postgres import PostgresServer
 
+# Every response and log line of the run is checked for the tests' secrets (tests/secret_scan.py).
+pytest_plugins = ["tests.secret_scan"]
+
 SECRET_KEY = secrets.token_urlsafe(48)
 ADMIN_PASSWORD = "first-console-key-1"
 VIEWER_PASSWORD = "second-console-key-1"
