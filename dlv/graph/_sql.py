@@ -1,15 +1,25 @@
-"""Traversal as one recursive CTE per direction, in the relational database itself."""
+"""Traversal in the relational database: breadth-first, one query per level.
+
+Each level reads the current edges leaving (or, upstream, entering) the nodes first reached
+at the level before, through the walk indexes, and only nodes seen for the first time go on
+to the next level. Every node is expanded once, at its shortest distance, so the work is the
+edges of the answer — not, as with a recursive CTE (which cannot see what earlier levels
+reached), every path's edges at every depth they can be reached at, which on dense or
+reconverging lineage grows with depth times paths. A walk stops early once more than
+``max_nodes`` nodes are known: the nearest ones, all of which it has, are what is kept.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, func, literal, literal_column, or_, select, text
+from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,14 +28,16 @@ from dlv.graph._store import Direction, GraphQueryTimeout, Traversal, merge_walk
 
 EDGES = LineageEdge.__table__
 
-# Rows are edges reached at some depth; a node reachable several ways yields a few rows,
-# so allow several rows per node before calling the answer truncated.
-ROWS_PER_NODE = 8
+# SQLite takes the frontier as an IN list, in chunks well under its bound-parameter limit;
+# PostgreSQL takes it whole, as one array parameter (= ANY).
+SQLITE_FRONTIER_CHUNK = 500
 # SQLite calls the progress handler every this many virtual machine steps (well under a
 # millisecond): often enough to stop on time, rarely enough to cost nothing.
 PROGRESS_STEPS = 10_000
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
+
+Row = tuple[UUID, UUID, UUID, str, int]  # edge id, from id, to id, to type, depth
 
 
 def _valid(as_of: datetime | None, edges=EDGES):  # noqa: ANN001, ANN202 - SQL expressions
@@ -34,56 +46,18 @@ def _valid(as_of: datetime | None, edges=EDGES):  # noqa: ANN001, ANN202 - SQL e
     return and_(edges.c.valid_from <= as_of, or_(edges.c.valid_to.is_(None), edges.c.valid_to > as_of))
 
 
-def walk_statement(  # noqa: ANN201 - a SQL statement
-    starts: list[UUID], forward: bool, depth: int, as_of: datetime | None, row_cap: int, dialect: str = "postgresql"
-):
-    """Breadth-first walk: UNION (not UNION ALL) keeps one row per (edge, depth), so a
-    diamond never multiplies work and a cycle ends at the depth bound."""
+def step_statement(forward: bool, as_of: datetime | None, dialect: str):  # noqa: ANN201 - a SQL statement
+    """The edges one level of the walk follows from the frontier (bound as ``frontier``)."""
     near, far, far_type = (
         (EDGES.c.source_id, EDGES.c.target_id, EDGES.c.target_type)
         if forward
         else (EDGES.c.target_id, EDGES.c.source_id, EDGES.c.source_type)
     )
-    anchor = select(
-        EDGES.c.id.label("edge_id"),
-        near.label("from_id"),
-        far.label("node_id"),
-        far_type.label("node_type"),
-        literal(1).label("depth"),
-    ).where(near.in_(starts), _valid(as_of))
-    walk = anchor.cte("walk", recursive=True)
-    if dialect == "sqlite":
-        # Once ANALYZE has run, SQLite puts a Bloom filter on a plain join here and builds
-        # it by scanning every edge at each level (50x slower at 100K edges); looking the
-        # next edges up by rowid in a correlated subquery keeps it to index seeks.
-        rowid = literal_column("lineage_edges.rowid")
-        inner = EDGES.alias("next_edge")
-        inner_near = inner.c.source_id if forward else inner.c.target_id
-        inner_valid = _valid(as_of, inner)
-        step = (
-            select(EDGES.c.id, near, far, far_type, walk.c.depth + 1)
-            .select_from(walk)
-            .join(
-                EDGES,
-                rowid.in_(
-                    select(literal_column("next_edge.rowid"))
-                    .select_from(inner)
-                    .where(inner_near == walk.c.node_id, inner_valid)
-                    .correlate(walk)
-                    .scalar_subquery()
-                ),
-            )
-            .where(walk.c.depth < depth)
-        )
+    if dialect == "postgresql":
+        in_frontier = near == func.any(bindparam("frontier", type_=ARRAY(PG_UUID(as_uuid=True))))
     else:
-        step = (
-            select(EDGES.c.id, near, far, far_type, walk.c.depth + 1)
-            .join(walk, near == walk.c.node_id)
-            .where(walk.c.depth < depth, _valid(as_of))
-        )
-    walk = walk.union(step)
-    # The CTE is evaluated lazily, level by level, so the limit also stops the recursion.
-    return select(walk.c.edge_id, walk.c.from_id, walk.c.node_id, walk.c.node_type, walk.c.depth).limit(row_cap)
+        in_frontier = near.in_(bindparam("frontier", expanding=True))
+    return select(EDGES.c.id, near, far, far_type).where(in_frontier, _valid(as_of))
 
 
 class SqlGraphStore:
@@ -102,17 +76,49 @@ class SqlGraphStore:
         max_nodes: int = 5000,
         timeout: float | None = None,
     ) -> Traversal:
-        row_cap = max_nodes * ROWS_PER_NODE + 1
         walks = []
-        hit_row_cap = False
         if depth > 0 and starts:
+            deadline = None if timeout is None else time.monotonic() + timeout
             async with self._time_limit(timeout):
                 for forward in walk_directions(direction):
-                    statement = walk_statement(list(starts), forward, depth, as_of, row_cap, self.session.bind.dialect.name)
-                    rows = [tuple(row) for row in (await self.session.execute(statement)).all()]
-                    hit_row_cap = hit_row_cap or len(rows) >= row_cap
-                    walks.append((forward, rows))
-        return merge_walks(starts, walks, max_nodes=max_nodes, hit_row_cap=hit_row_cap, source=self.name)
+                    walks.append((forward, await self._walk(list(starts), forward, depth, as_of, max_nodes, deadline, timeout)))
+        return merge_walks(starts, walks, max_nodes=max_nodes, hit_row_cap=False, source=self.name)
+
+    async def _walk(
+        self,
+        starts: list[UUID],
+        forward: bool,
+        depth: int,
+        as_of: datetime | None,
+        max_nodes: int,
+        deadline: float | None,
+        timeout: float | None,
+    ) -> list[Row]:
+        dialect = self.session.bind.dialect.name
+        step = step_statement(forward, as_of, dialect)
+        seen, frontier, rows = set(starts), starts, []
+        for level in range(1, depth + 1):
+            reached: list[UUID] = []
+            for chunk in self._chunks(frontier, dialect):
+                for edge_id, from_id, to_id, to_type in (await self.session.execute(step, {"frontier": chunk})).all():
+                    rows.append((edge_id, from_id, to_id, to_type, level))
+                    if to_id not in seen:
+                        seen.add(to_id)
+                        reached.append(to_id)
+            # Each statement has the whole budget (statement_timeout); the walk as a whole is
+            # held to it here, between levels.
+            if deadline is not None and time.monotonic() > deadline:
+                raise GraphQueryTimeout(timeout)
+            if not reached or len(seen) > max_nodes:
+                break
+            frontier = reached
+        return rows
+
+    @staticmethod
+    def _chunks(frontier: list[UUID], dialect: str) -> Iterable[list[UUID]]:
+        if dialect == "postgresql":
+            return [frontier]
+        return [frontier[at : at + SQLITE_FRONTIER_CHUNK] for at in range(0, len(frontier), SQLITE_FRONTIER_CHUNK)]
 
     @asynccontextmanager
     async def _time_limit(self, seconds: float | None) -> AsyncIterator[None]:
