@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -30,9 +30,8 @@ from dlv.db.models import metadata
 from dlv.graph import OUTBOX_FLAG, QUERY_TIMEOUT_KEY, neo4j_lifespan
 from dlv.health import health
 from dlv.lib.exceptions import BadRequest, exception_handlers
-from dlv.lib.http_policy import BODY_LIMIT_SETTING, add_security_headers, body_too_large_handler, cors_config
-from dlv.lineage import LINEAGE_CONTROLLERS
-from dlv.lineage._controllers import GraphController
+from dlv.lib.http_policy import add_security_headers, body_too_large_handler, cors_config
+from dlv.lineage import lineage_routes
 from dlv.openlineage import OpenLineageController
 from dlv.ui import ui_router
 from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
@@ -123,7 +122,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.state = State(
             {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics}
         )
-        app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *LINEAGE_CONTROLLERS])
+        app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *lineage_routes(self.settings.bulk_max_body_bytes)])
         app_config.route_handlers.extend([TokenController, OpenLineageController])
         app_config.route_handlers.extend([NodeTypeController, NodeController])
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
@@ -136,15 +135,6 @@ class CorePlugin(InitPluginProtocol):
         app_config.middleware.insert(0, DefineMiddleware(BearerAuthMiddleware))
         # After authentication: the caller it found becomes the actor of the audit log.
         app_config.middleware.insert(1, AuditActorMiddleware())
-        # Bulk upsert carries whole graphs: GraphController (bulk; its other routes are GETs)
-        # may receive DLV_BULK_MAX_BODY_BYTES instead of the app-wide DLV_MAX_BODY_BYTES.
-        bulk = Router(
-            "/",
-            route_handlers=[GraphController],
-            request_max_body_size=self.settings.bulk_max_body_bytes,
-            opt={BODY_LIMIT_SETTING: "DLV_BULK_MAX_BODY_BYTES"},
-        )
-        app_config.route_handlers = [bulk if handler is GraphController else handler for handler in app_config.route_handlers]
         app_config.cors_config = cors_config(self.settings)
         app_config.before_send.append(add_security_headers)
         app_config.exception_handlers.update(exception_handlers)

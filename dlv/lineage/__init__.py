@@ -1,5 +1,8 @@
 """Lineage: data assets, processes, temporal edges, graph queries, impact and search."""
 
+from litestar import Router
+from litestar.types import ControllerRouterHandler
+
 from dlv.lineage._controllers import (
     AssetController,
     EdgeController,
@@ -8,7 +11,19 @@ from dlv.lineage._controllers import (
     SearchController,
 )
 from dlv.lineage._service import AssetService, EdgeWriter, ProcessService, bulk_upsert
+from dlv.lib.http_policy import BODY_LIMIT_SETTING
 
-LINEAGE_CONTROLLERS = [AssetController, ProcessController, EdgeController, GraphController, SearchController]
 
-__all__ = ["LINEAGE_CONTROLLERS", "AssetService", "EdgeWriter", "ProcessService", "bulk_upsert"]
+def lineage_routes(bulk_max_body_bytes: int) -> list[ControllerRouterHandler]:
+    """The lineage API. Bulk upsert carries whole graphs, so GraphController (bulk; its other
+    routes only read) takes bodies up to DLV_BULK_MAX_BODY_BYTES instead of the app-wide limit."""
+    bulk = Router(
+        "/",
+        route_handlers=[GraphController],
+        request_max_body_size=bulk_max_body_bytes,
+        opt={BODY_LIMIT_SETTING: "DLV_BULK_MAX_BODY_BYTES"},
+    )
+    return [AssetController, ProcessController, EdgeController, bulk, SearchController]
+
+
+__all__ = ["AssetService", "EdgeWriter", "ProcessService", "bulk_upsert", "lineage_routes"]

@@ -245,6 +245,10 @@ def test_migration_job_is_a_pre_install_and_pre_upgrade_hook(values: str, reques
     secret_env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
     assert set(secret_env) == {"DLV_SECRET_KEY", "DLV_DATABASE_URL"}
     assert all(secret_env[name] == refs[name] for name in secret_env)
+    # Migration pods are not the API's: neither the Deployment nor the Service selects them.
+    pod_labels = job["spec"]["template"]["metadata"]["labels"].items()
+    assert not rendered["Deployment"]["spec"]["selector"]["matchLabels"].items() <= pod_labels
+    assert not rendered["Service"]["spec"]["selector"].items() <= pod_labels
 
 
 def test_migrations_can_be_left_to_the_operator(helm: Path) -> None:
