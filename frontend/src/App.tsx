@@ -15,6 +15,7 @@ const ExplorerPage = lazy(() => import("./features/lineage/ExplorerPage"));
 const NodesPage = lazy(() => import("./features/nodes/NodesPage"));
 const DashboardsPage = lazy(() => import("./features/dashboards/DashboardsPage"));
 const AuditPage = lazy(() => import("./features/audit/AuditPage"));
+const TokensPage = lazy(() => import("./features/tokens/TokensPage"));
 
 /** The server serves the app under /ui/ (see dlv/ui.py); every client route lives there. */
 export const BASENAME = "/ui";
@@ -32,6 +33,7 @@ function Protected() {
             <Route path="/nodes" element={<NodesPage />} />
             <Route path="/dashboards" element={<DashboardsPage />} />
             <Route path="/audit" element={<AuditPage />} />
+            <Route path="/tokens" element={<TokensPage />} />
             <Route path="*" element={<Navigate to="/lineage" replace />} />
           </Routes>
         </Suspense>

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import httpx
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, log_in, screenshot
@@ -234,3 +235,78 @@ def test_a_viewer_has_no_audit_log_link_and_is_refused_the_page(page, live_serve
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
     page.goto("/ui/audit")
     expect(page.locator("#main").get_by_text("needs the admin role")).to_be_visible()
+
+
+def _post_run_event(live_server, token: str) -> httpx.Response:
+    """What an OpenLineage client configured with OPENLINEAGE_API_KEY sends."""
+    event = {
+        "eventType": "START",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "run": {"runId": "0190c7a0-0000-7000-8000-0000000000e2"},
+        "job": {"namespace": "airflow", "name": "e2e_token_dag"},
+        "producer": "https://example.com/e2e",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    }
+    return httpx.post(f"{live_server.base_url}/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def test_an_admin_creates_an_ingest_token_in_the_ui_and_revoking_it_stops_it(page, live_server) -> None:
+    log_in(page, "admin", ADMIN_PASSWORD, "/ui/lineage")
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    form = page.get_by_role("form", name="New token")
+    form.get_by_label("Name").fill("airflow-e2e")
+    expect(form.get_by_label("Role")).to_have_value("ingest")
+
+    # An impossible lifetime: the server's answer names the field, next to the form.
+    form.get_by_label("Lifetime in days").fill("0")
+    form.get_by_role("button", name="Create token").click()
+    expect(form.get_by_role("alert")).to_contain_text("expires_in_days")
+    expect(form.get_by_label("Lifetime in days")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("region", name="New token value")).to_have_count(0)
+
+    form.get_by_label("Lifetime in days").fill("30")
+    form.get_by_role("button", name="Create token").click()
+    panel = page.get_by_role("region", name="New token value")
+    expect(panel).to_contain_text("will not be shown again")
+    value = panel.get_by_test_id("token-value").inner_text()
+    settings = f"OPENLINEAGE_URL={live_server.base_url}\nOPENLINEAGE_API_KEY={value}"
+    expect(panel.get_by_test_id("token-settings")).to_have_text(settings)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    panel.get_by_role("button", name="Copy both lines").click()
+    expect(panel.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == settings
+    expect(form.get_by_role("alert")).to_have_count(0)
+    row = page.locator('[data-testid="token-row"][data-name="airflow-e2e"]')
+    expect(row).to_contain_text("ingest")
+    expect(row.get_by_test_id("token-status")).to_have_text("active")
+    assert value not in row.inner_text()
+    screenshot(page, "12-api-token-created")
+
+    posted = _post_run_event(live_server, value)
+    assert posted.status_code == 201, posted.text
+
+    page.get_by_role("button", name="I have stored it").click()
+    expect(panel).to_have_count(0)
+    expect(page.get_by_text(value)).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Revoke").click()
+    expect(row.get_by_test_id("token-status")).to_have_text("revoked")
+    expect(row.get_by_role("button", name="Revoke")).to_have_count(0)
+    screenshot(page, "13-api-token-revoked")
+
+    refused = _post_run_event(live_server, value)
+    assert refused.status_code == 401, refused.text
+
+
+def test_a_viewer_has_no_api_tokens_link_and_is_refused_the_page(page, live_server) -> None:
+    with live_server.api() as api:
+        created = api.post("/api/auth/users", json={"username": "viewer", "password": VIEWER_PASSWORD, "role": "viewer"})
+        assert created.status_code in (201, 409), created.text
+
+    log_in(page, "viewer", VIEWER_PASSWORD, "/ui/lineage")
+    expect(page.get_by_role("link", name="Dashboards")).to_be_visible()
+    expect(page.get_by_role("link", name="API tokens")).to_have_count(0)
+    page.goto("/ui/tokens")
+    expect(page.locator("#main").get_by_text("needs the admin role")).to_be_visible()
+    expect(page.get_by_role("form", name="New token")).to_have_count(0)

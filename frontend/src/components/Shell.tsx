@@ -2,15 +2,19 @@ import { useState, type ReactNode } from "react";
 import { NavLink } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 import { chooseTheme, effectiveTheme } from "../theme";
-import { AuditIcon, DashboardIcon, LineageIcon, Logo, NodesIcon } from "./icons";
+import { AuditIcon, DashboardIcon, KeyIcon, LineageIcon, Logo, NodesIcon } from "./icons";
 
 const NAV = [
   { to: "/lineage", label: "Lineage", icon: <LineageIcon /> },
   { to: "/nodes", label: "Nodes", icon: <NodesIcon /> },
   { to: "/dashboards", label: "Dashboards", icon: <DashboardIcon /> },
 ];
-// Only admins may read the audit log (GET /api/audit), so only they see the link.
-const ADMIN_NAV = [{ to: "/audit", label: "Audit log", icon: <AuditIcon /> }];
+// Only admins may read the audit log (GET /api/audit) or manage API tokens (/api/tokens),
+// so only they see these links.
+const ADMIN_NAV = [
+  { to: "/audit", label: "Audit log", icon: <AuditIcon /> },
+  { to: "/tokens", label: "API tokens", icon: <KeyIcon /> },
+];
 
 function ThemeToggle() {
   const [theme, setTheme] = useState(effectiveTheme);

@@ -13,6 +13,9 @@ export const DashboardIcon = () => (
 export const AuditIcon = () => (
   <svg {...common}><path d="M8 3h8l4 4v14H4V3h4" /><path d="M8 11h8M8 15h8M8 7h4" /></svg>
 );
+export const KeyIcon = () => (
+  <svg {...common}><circle cx="7.5" cy="15.5" r="4.5" /><path d="M10.7 12.3 20 3M16 7l3 3M14 9l2 2" /></svg>
+);
 export const Logo = () => (
   <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
     <rect width="24" height="24" rx="6" fill="var(--color-accent)" />
