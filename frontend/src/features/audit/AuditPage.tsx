@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { AuditEntryRead } from "../../api/types";
 import { ErrorState, Loading, formatRelative, formatTime } from "../../components/feedback";
+import { Pager } from "../../components/Pager";
 import { PAGE_SIZE, useAuditEntries, type AuditFilters } from "./api";
 import "./audit.css";
 
@@ -106,13 +107,7 @@ export default function AuditPage() {
           </table>
         </div>
       )}
-      {total > PAGE_SIZE && (
-        <div className="row">
-          <button className="btn btn-sm" disabled={page === 1} onClick={() => setPage(page - 1)}>Newer</button>
-          <span className="subtle">Page {page} of {Math.ceil(total / PAGE_SIZE)} ({total} entries)</span>
-          <button className="btn btn-sm" disabled={page * PAGE_SIZE >= total} onClick={() => setPage(page + 1)}>Older</button>
-        </div>
-      )}
+      <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="entries" onPage={setPage} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useAuth } from "../../auth/AuthContext";
 import { ErrorState, Loading, formatRelative, formatTime } from "../../components/feedback";
+import { Pager } from "../../components/Pager";
 import { PAGE_SIZE, useCreateToken, useRevokeToken, useTokens, type TokenRead, type TokenRole } from "./api";
 import { clientSettings, fieldsNamed, tokenStatus } from "./tokens";
 import "./tokens.css";
@@ -164,13 +165,7 @@ export default function TokensPage() {
           </table>
         </div>
       )}
-      {total > PAGE_SIZE && (
-        <div className="row">
-          <button className="btn btn-sm" disabled={page === 1} onClick={() => setPage(page - 1)}>Newer</button>
-          <span className="subtle">Page {page} of {Math.ceil(total / PAGE_SIZE)} ({total} tokens)</span>
-          <button className="btn btn-sm" disabled={page * PAGE_SIZE >= total} onClick={() => setPage(page + 1)}>Older</button>
-        </div>
-      )}
+      <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="tokens" onPage={setPage} />
     </div>
   );
 }
