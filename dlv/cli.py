@@ -413,6 +413,29 @@ def replay() -> None:
 
 
 @main.group()
+def events() -> None:
+    """The raw OpenLineage event log."""
+
+
+@events.command("prune")
+@click.option("--older-than-days", type=click.IntRange(min=1), required=True, help="delete events received more than this many days ago")
+def events_prune(older_than_days: int) -> None:
+    """Delete old raw events to bound the log's size (run it from cron or a CronJob). The lineage
+    they produced stays; `dlv replay` afterwards rebuilds only from the events kept."""
+    from datetime import timedelta
+
+    from dlv.openlineage import prune
+
+    received_before = datetime.now(timezone.utc) - timedelta(days=older_than_days)
+
+    async def work(settings: Settings) -> int:
+        async with _session(settings) as session:
+            return await prune(session, received_before)
+
+    click.echo(f"Deleted {_run(work)} OpenLineage events received before {received_before:%Y-%m-%d %H:%M} UTC.")
+
+
+@main.group()
 def secrets() -> None:
     """Stored node secrets (encrypted with DLV_SECRET_KEY)."""
 

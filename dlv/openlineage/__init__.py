@@ -3,7 +3,7 @@ the raw event log and its replay."""
 
 from dlv.openlineage._controllers import OpenLineageController
 from dlv.openlineage._mapping import EventMapper
-from dlv.openlineage._service import ingest, replay
+from dlv.openlineage._service import ingest, prune, replay
 from dlv.openlineage._spec import ParsedEvent, parse_event
 
-__all__ = ["EventMapper", "OpenLineageController", "ParsedEvent", "ingest", "parse_event", "replay"]
+__all__ = ["EventMapper", "OpenLineageController", "ParsedEvent", "ingest", "parse_event", "prune", "replay"]

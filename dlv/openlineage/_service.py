@@ -124,6 +124,14 @@ def _publish(session: AsyncSession, applied: Applied, events: EventBroker | None
         )
 
 
+async def prune(session: AsyncSession, received_before: datetime) -> int:
+    """Delete the raw events received before ``received_before``; return how many. The lineage,
+    runs and health they produced stay as they are: only ``replay`` reads the log, and after a
+    prune it rebuilds from the events kept."""
+    result = await session.execute(delete(LineageEvent).where(LineageEvent.received_at < received_before))
+    return result.rowcount or 0
+
+
 async def replay(session: AsyncSession) -> int:
     """Rebuild everything OpenLineage produced from the event log, in event-time order.
 
