@@ -82,7 +82,7 @@ class SqlGraphStore:
             async with self._time_limit(timeout):
                 for forward in walk_directions(direction):
                     walks.append((forward, await self._walk(list(starts), forward, depth, as_of, max_nodes, deadline, timeout)))
-        return merge_walks(starts, walks, max_nodes=max_nodes, hit_row_cap=False, source=self.name)
+        return merge_walks(starts, walks, max_nodes=max_nodes, source=self.name)
 
     async def _walk(
         self,

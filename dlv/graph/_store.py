@@ -88,7 +88,7 @@ def merge_walks(
     walks: list[tuple[bool, list[tuple[UUID, UUID, UUID, str, int]]]],
     *,
     max_nodes: int,
-    hit_row_cap: bool,
+    hit_row_cap: bool = False,
     source: str,
 ) -> Traversal:
     """Fold walks — (forward?, rows of (edge id, from id, to id, to type, depth)) — into one Traversal.
