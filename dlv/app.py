@@ -32,7 +32,7 @@ from dlv.health import health
 from dlv.lib.exceptions import BadRequest, exception_handlers
 from dlv.lib.http_policy import add_security_headers, body_too_large_handler, cors_config
 from dlv.lineage import lineage_routes
-from dlv.openlineage import OpenLineageController
+from dlv.openlineage import IngestWriter, OpenLineageController
 from dlv.ui import ui_router
 from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
 from dlv.observability import SESSION_KEY, Metrics, configure_logging, metrics_endpoint, observe_requests
@@ -120,7 +120,10 @@ class CorePlugin(InitPluginProtocol):
         # with DLV_REDIS_URL, in every other process).
         events = EventBroker()
         app_config.state = State(
-            {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics}
+            {
+                "settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics,
+                "ingest_writer": IngestWriter(alchemy.get_session, events),
+            }
         )
         app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *lineage_routes(self.settings.bulk_max_body_bytes)])
         app_config.route_handlers.extend([TokenController, OpenLineageController])

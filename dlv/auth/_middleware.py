@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from dlv.auth._api_tokens import ApiTokenService, RejectedToken, is_api_token
+from dlv.auth._api_tokens import TOKENS, RejectedToken, is_api_token
 from dlv.auth._guards import LOGIN_HINT, Principal
 from dlv.auth._tokens import InvalidToken, read_access_token
 from dlv.config import previous_secret_keys
@@ -31,9 +31,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = credentials.strip()
         state = connection.app.state
         if is_api_token(token):
-            tokens = ApiTokenService(session=state.alchemy.provide_session(state, connection.scope))
             try:
-                api_token = await tokens.authenticate(token)
+                api_token = await TOKENS.authenticate(state.alchemy.get_session, state.settings.database_url, token)
             except RejectedToken as exc:
                 raise NotAuthorizedException(str(exc)) from None
             principal = Principal(id=str(api_token.id), name=api_token.name, role=api_token.role, kind="token")

@@ -18,7 +18,6 @@ from dlv.db.models import LineageEvent
 from dlv.lib.exceptions import BadRequest
 from dlv.observability import counting_ingest
 from dlv.openlineage._schemas import EventRead, IngestResult
-from dlv.openlineage._service import ingest_retrying_deadlocks
 from dlv.openlineage._spec import RunEvent, parse_event
 
 
@@ -62,12 +61,14 @@ class OpenLineageController(Controller):
 
     # The size limit is a setting (read in read_body), so Litestar's fixed default is turned off here.
     @post("/lineage", guards=[requires_ingest], request_max_body_size=None, status_code=201, summary="Receive one OpenLineage event")
-    async def receive(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[IngestResult]:
+    async def receive(self, request: Request[Any, Any, Any]) -> Response[IngestResult]:
         """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
         optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
         with counting_ingest(request.app.state.metrics):
             parsed = parse_event(await read_body(request, request.app.state.settings.openlineage_max_body_bytes))
-            stored = await ingest_retrying_deadlocks(db_session, parsed, request.app.state.events)
+            # The process's writer applies it, in one transaction with whatever other requests
+            # queued meanwhile (dlv.openlineage._writer).
+            stored = await request.app.state.ingest_writer.submit(parsed)
         event = parsed.event
         result = IngestResult(
             stored=stored,

@@ -66,7 +66,7 @@ class _NodeAddresses:
     """Where each catalog node lives, cached per database for the process: without it every
     event would read the whole node table to link its datasets. Node writes in this process
     clear it at once (ORM events); writes by another process are seen within ``TTL`` seconds
-    (a link to a node deleted meanwhile is skipped, see ``EventMapper._link_nodes``)."""
+    (a link to a node deleted meanwhile is skipped, see ``link_nodes``)."""
 
     TTL = 10.0
 
@@ -171,23 +171,110 @@ ASSETS_NAMED = select(DataAsset).where(tuple_(DataAsset.namespace, DataAsset.nam
 NEWER_COMPLETE_RUN = select(
     exists().where(Run.process_id == bindparam("process_id"), Run.state == "COMPLETE", Run.started_at > bindparam("started_at"))
 )
-_latest_run = (
-    select(Run.state, func.coalesce(Run.ended_at, Run.started_at).label("at"))
-    .where(Run.process_id == bindparam("process_id"))
-    .order_by(Run.started_at.desc(), Run.run_id.desc())
-    .limit(1)
-    .subquery()
-)
-_latest_state, _latest_at = select(_latest_run.c.state).scalar_subquery(), select(_latest_run.c.at).scalar_subquery()
+# A process's health is its latest run's state; written only when it changes. Core, not ORM,
+# so the batch writer can run it for many processes at once (executemany).
+_RUNS, _PROCESSES = Run.__table__, Process.__table__
+
+
+def _latest(column: Any) -> Any:
+    return (
+        select(column)
+        .where(_RUNS.c.process_id == bindparam("b_process"))
+        .order_by(_RUNS.c.started_at.desc(), _RUNS.c.run_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_latest_state, _latest_at = _latest(_RUNS.c.state), _latest(func.coalesce(_RUNS.c.ended_at, _RUNS.c.started_at))
 UPDATE_HEALTH = (
-    update(Process)
+    update(_PROCESSES)
     .where(
-        Process.id == bindparam("process_id"),
-        or_(Process.last_run_state.is_distinct_from(_latest_state), Process.last_run_at.is_distinct_from(_latest_at)),
+        _PROCESSES.c.id == bindparam("b_process"),
+        or_(_PROCESSES.c.last_run_state.is_distinct_from(_latest_state), _PROCESSES.c.last_run_at.is_distinct_from(_latest_at)),
     )
     .values(last_run_state=_latest_state, last_run_at=_latest_at)
-    .execution_options(synchronize_session=False)
 )
+
+
+def observations(
+    process_id: UUID, inputs: list[Dataset], outputs: list[Dataset], assets: dict[Key, Any]
+) -> list[tuple[tuple[UUID, str], tuple[UUID, str], list[ColumnMapping]]]:
+    """The edges one event reports: every input (and every dataset its column lineage reads)
+    -> process, process -> every live output with its column mappings. ``assets`` holds the
+    live asset (anything with an ``id``) of each dataset name."""
+    dropped = {_key(d) for d in outputs if d.facets.lifecycle_state_change and d.facets.lifecycle_state_change.lifecycle_state_change == "DROP"}
+    observed: dict[tuple[UUID, UUID], tuple[tuple[UUID, str], tuple[UUID, str], list[ColumnMapping]]] = {}
+    node = (process_id, PROCESS)
+    # Datasets named only by column lineage are read too, or the mappings would dangle.
+    for dataset in [*inputs, *referenced_datasets(outputs)]:
+        asset = assets.get(_key(dataset))
+        if asset is not None:
+            observed.setdefault((asset.id, process_id), ((asset.id, ASSET), node, []))
+    for dataset in outputs:
+        asset = assets.get(_key(dataset))
+        if asset is None or _key(dataset) in dropped:
+            continue
+        entry = observed.setdefault((process_id, asset.id), (node, (asset.id, ASSET), []))
+        entry[2].extend(_column_mappings(dataset, assets))
+    return list(observed.values())
+
+
+def referenced_datasets(outputs: list[Dataset]) -> list[Dataset]:
+    """Datasets the outputs' column lineage reads from (facets unknown)."""
+    return [
+        Dataset(namespace=source.namespace, name=source.name)
+        for dataset in outputs
+        if dataset.facets.column_lineage is not None
+        for column in dataset.facets.column_lineage.fields.values()
+        for source in column.input_fields
+    ]
+
+
+def _column_mappings(dataset: Dataset, assets: dict[Key, Any]) -> list[ColumnMapping]:
+    facet = dataset.facets.column_lineage
+    if facet is None:
+        return []
+    mappings = []
+    for target, column in facet.fields.items():
+        for source in column.input_fields:
+            asset = assets.get(_key(source))
+            mappings.append(
+                ColumnMapping(
+                    source_field=source.field,
+                    target_field=target,
+                    transformation=_transformation(column, source.transformations),
+                    source_asset_id=asset.id if asset is not None else None,
+                )
+            )
+    return mappings
+
+
+async def link_nodes(session: AsyncSession, datasets: list[Dataset], assets: dict[Key, Any]) -> None:
+    """Link assets (anything with ``node_id``) to the catalog node at the address their
+    dataSource (or namespace) names."""
+    wanted: dict[Key, list[tuple[str, int | None]]] = {}
+    for dataset in datasets:
+        asset = assets.get(_key(dataset))
+        if asset is None or asset.node_id is not None:
+            continue
+        source = dataset.facets.data_source
+        addresses = [_host_port(uri) for uri in ((source.uri, source.name) if source else ()) + (dataset.namespace,)]
+        if any(addresses):
+            wanted[_key(dataset)] = [address for address in addresses if address]
+    if not wanted:
+        return
+    nodes = await NODE_ADDRESSES.get(session)
+    for key, addresses in wanted.items():
+        for node_id, node_address in nodes:
+            if any(
+                host == node_address[0] and None in (port, node_address[1]) or (host, port) == node_address
+                for host, port in addresses
+            ):
+                # The address list may predate a node's deletion in another process.
+                if await session.get(Node, node_id) is not None:
+                    assets[key].node_id = node_id
+                break
 
 
 class EventMapper:
@@ -313,7 +400,7 @@ class EventMapper:
 
     async def _health(self, process: Process) -> None:
         """A process's health is its latest run's state (one UPDATE, written only on change)."""
-        await self.session.execute(UPDATE_HEALTH, {"process_id": process.id})
+        await self.session.execute(UPDATE_HEALTH, {"b_process": process.id})
         self.session.expire(process, ["last_run_state", "last_run_at"])
 
     # --- datasets
@@ -321,48 +408,8 @@ class EventMapper:
     async def _lineage(
         self, process: Process, inputs: list[Dataset], outputs: list[Dataset], at: datetime, *, run_id: str | None, fresh: bool
     ) -> None:
-        referenced = [
-            Dataset(namespace=source.namespace, name=source.name)
-            for dataset in outputs
-            if dataset.facets.column_lineage is not None
-            for column in dataset.facets.column_lineage.fields.values()
-            for source in column.input_fields
-        ]
-        assets = await self._datasets([*inputs, *outputs, *referenced], at, fresh=fresh)
-        dropped = {_key(d) for d in outputs if d.facets.lifecycle_state_change and d.facets.lifecycle_state_change.lifecycle_state_change == "DROP"}
-        observed: dict[tuple[UUID, UUID], tuple[tuple[UUID, str], tuple[UUID, str], list[ColumnMapping]]] = {}
-        node = (process.id, PROCESS)
-        # Datasets named only by column lineage are read too, or the mappings would dangle.
-        for dataset in [*inputs, *referenced]:
-            asset = assets.get(_key(dataset))
-            if asset is not None:
-                observed.setdefault((asset.id, process.id), ((asset.id, ASSET), node, []))
-        for dataset in outputs:
-            asset = assets.get(_key(dataset))
-            if asset is None or _key(dataset) in dropped:
-                continue
-            entry = observed.setdefault((process.id, asset.id), (node, (asset.id, ASSET), []))
-            entry[2].extend(self._column_mappings(dataset, assets))
-        await self.edges.observe(list(observed.values()), touching=process.id, origin=ORIGIN, run_id=run_id, at=at)
-
-    @staticmethod
-    def _column_mappings(dataset: Dataset, assets: dict[Key, DataAsset]) -> list[ColumnMapping]:
-        facet = dataset.facets.column_lineage
-        if facet is None:
-            return []
-        mappings = []
-        for target, column in facet.fields.items():
-            for source in column.input_fields:
-                asset = assets.get(_key(source))
-                mappings.append(
-                    ColumnMapping(
-                        source_field=source.field,
-                        target_field=target,
-                        transformation=_transformation(column, source.transformations),
-                        source_asset_id=asset.id if asset is not None else None,
-                    )
-                )
-        return mappings
+        assets = await self._datasets([*inputs, *outputs, *referenced_datasets(outputs)], at, fresh=fresh)
+        await self.edges.observe(observations(process.id, inputs, outputs, assets), touching=process.id, origin=ORIGIN, run_id=run_id, at=at)
 
     async def _datasets(self, datasets: list[Dataset], at: datetime, *, fresh: bool) -> dict[Key, DataAsset]:
         """The live asset of every dataset (created if new, aliases followed), facets applied."""
@@ -394,7 +441,7 @@ class EventMapper:
             if fresh:
                 self._dataset_facets(asset, dataset)
         await self._aliases(datasets, assets)
-        await self._link_nodes(datasets, live)
+        await link_nodes(self.session, datasets, live)
         for dataset in datasets:
             change = dataset.facets.lifecycle_state_change
             if change and change.lifecycle_state_change == "DROP" and _key(dataset) in live:
@@ -454,31 +501,6 @@ class EventMapper:
             await self.session.execute(
                 insert_ignoring_conflicts(self.session, AssetAlias).values(values).on_conflict_do_nothing(index_elements=["namespace", "name"])
             )
-
-    async def _link_nodes(self, datasets: list[Dataset], assets: dict[Key, DataAsset]) -> None:
-        """Link assets to the catalog node at the address their dataSource (or namespace) names."""
-        wanted: dict[Key, list[tuple[str, int | None]]] = {}
-        for dataset in datasets:
-            asset = assets.get(_key(dataset))
-            if asset is None or asset.node_id is not None:
-                continue
-            source = dataset.facets.data_source
-            addresses = [_host_port(uri) for uri in ((source.uri, source.name) if source else ()) + (dataset.namespace,)]
-            if any(addresses):
-                wanted[_key(dataset)] = [address for address in addresses if address]
-        if not wanted:
-            return
-        nodes = await NODE_ADDRESSES.get(self.session)
-        for key, addresses in wanted.items():
-            for node_id, node_address in nodes:
-                if any(
-                    host == node_address[0] and None in (port, node_address[1]) or (host, port) == node_address
-                    for host, port in addresses
-                ):
-                    # The address list may predate a node's deletion in another process.
-                    if await self.session.get(Node, node_id) is not None:
-                        assets[key].node_id = node_id
-                    break
 
     async def _rename(self, previous: Key, new: Key) -> None:
         """The asset moves to its new name with its id, so its lineage history stays with it;

@@ -17,6 +17,7 @@ from dlv.openlineage._mapping import ORIGIN, Applied, EventMapper, insert_once
 from dlv.openlineage._spec import DatasetEvent, Event, ParsedEvent, RunEvent, parse_event
 
 REPLAY_BATCH = 500
+KNOWN_HASHES = select(LineageEvent.event_hash).where(LineageEvent.event_hash.in_(bindparam("hashes", expanding=True)))
 INSERT_EVENT = insert_once(
     LineageEvent,
     ["event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer", "payload"],
@@ -33,30 +34,46 @@ async def ingest(session: AsyncSession, parsed: ParsedEvent, events: EventBroker
     """Store and apply one event; False when the very same event was stored before (then
     nothing changes). A failure raises, and the request's rollback leaves nothing behind.
     With ``events``, what changed is announced once the transaction commits."""
-    event = parsed.event
-    namespace, name = _job(event)
-    logged = await session.execute(
-        INSERT_EVENT,
-        {
-            "id": uuid4(),
-            "event_hash": parsed.event_hash,
-            "kind": parsed.kind,
-            "event_type": event.event_type if isinstance(event, RunEvent) else None,
-            "event_time": event.event_time,
-            "received_at": datetime.now(timezone.utc),
-            "run_id": event.run.run_id if isinstance(event, RunEvent) else None,
-            "job_namespace": namespace,
-            "job_name": name,
-            "producer": event.producer,
-            "payload": parsed.payload,
-        },
-    )
-    if not logged.rowcount:
+    await take_turns(session, [parsed.event])
+    if not (await log_events(session, [parsed]))[0]:
         return False
-    await _take_turns(session, event)
-    applied = await EventMapper(session).apply(event)
-    _publish(session, applied, events)
+    publish_applied(session, await EventMapper(session).apply(parsed.event), events)
     return True
+
+
+async def log_events(session: AsyncSession, parsed: list[ParsedEvent]) -> list[bool]:
+    """Add the events to the raw event log; for each, whether it is new (False: the very same
+    event was received before, or earlier in ``parsed``). Run after ``take_turns``, which
+    serialises identical events (they name the same job or dataset)."""
+    hashes = [item.event_hash for item in parsed]
+    known = set((await session.scalars(KNOWN_HASHES, {"hashes": list(set(hashes))})).all())
+    received_at = datetime.now(timezone.utc)
+    rows, stored = [], []
+    for item in parsed:
+        stored.append(item.event_hash not in known)
+        if not stored[-1]:
+            continue
+        known.add(item.event_hash)
+        event = item.event
+        namespace, name = _job(event)
+        rows.append(
+            {
+                "id": uuid4(),
+                "event_hash": item.event_hash,
+                "kind": item.kind,
+                "event_type": event.event_type if isinstance(event, RunEvent) else None,
+                "event_time": event.event_time,
+                "received_at": received_at,
+                "run_id": event.run.run_id if isinstance(event, RunEvent) else None,
+                "job_namespace": namespace,
+                "job_name": name,
+                "producer": event.producer,
+                "payload": item.payload,
+            }
+        )
+    if rows:
+        await session.execute(INSERT_EVENT, rows)
+    return stored
 
 
 # PostgreSQL aborts one of two transactions that wait for each other (40P01) or, under
@@ -68,7 +85,7 @@ RETRIES = 3
 async def ingest_retrying_deadlocks(session: AsyncSession, parsed: ParsedEvent, events: EventBroker | None = None) -> bool:
     """``ingest`` in the session's own transaction, run again from the start when PostgreSQL
     picked it as the victim of a deadlock (rows of datasets an event only reads are not
-    serialised by ``_take_turns``, so rare lock cycles between unrelated jobs stay possible)."""
+    serialised by ``take_turns``, so rare lock cycles between unrelated jobs stay possible)."""
     attempt = 0
     while True:
         try:
@@ -90,27 +107,30 @@ TAKE_LOCKS = text("SELECT count(pg_advisory_xact_lock(key)) FROM unnest(CAST(:ke
 )
 
 
-async def _take_turns(session: AsyncSession, event: Event) -> None:
+async def take_turns(session: AsyncSession, events: list[Event]) -> None:
     """Events of one job write the same rows (its run, its edges, updated in different
     orders, which deadlocks), and so do events that write one dataset or change its life
-    cycle (a DROP or RENAME ends edges of other jobs). On PostgreSQL each event takes a
-    transaction-scoped advisory lock per job and per dataset it writes, all in ascending key
-    order and in one statement, so such events apply one after the other. Datasets an event
-    only reads are not locked: a popular source table read by many jobs would otherwise make
-    all of them take turns. SQLite has one writer anyway."""
+    cycle (a DROP or RENAME ends edges of other jobs). On PostgreSQL a transaction takes a
+    transaction-scoped advisory lock per job and per dataset its events write, all in
+    ascending key order and in one statement, so such events apply one after the other.
+    Datasets an event only reads are not locked: a popular source table read by many jobs
+    would otherwise make all of them take turns. SQLite has one writer anyway."""
     if session.bind.dialect.name != "postgresql":
         return
-    namespace, name = _job(event)
-    inputs, outputs = getattr(event, "inputs", []), [*getattr(event, "outputs", [])]
-    if isinstance(event, DatasetEvent):
-        outputs.append(event.dataset)
-    written = [*outputs, *(dataset for dataset in inputs if dataset.facets.lifecycle_state_change is not None)]
-    names = {f"job {namespace}/{name}"} if name else set()
-    names.update(f"dataset {dataset.namespace}/{dataset.name}" for dataset in written)
+    names: set[str] = set()
+    for event in events:
+        namespace, name = _job(event)
+        inputs, outputs = getattr(event, "inputs", []), [*getattr(event, "outputs", [])]
+        if isinstance(event, DatasetEvent):
+            outputs.append(event.dataset)
+        written = [*outputs, *(dataset for dataset in inputs if dataset.facets.lifecycle_state_change is not None)]
+        if name:
+            names.add(f"job {namespace}/{name}")
+        names.update(f"dataset {dataset.namespace}/{dataset.name}" for dataset in written)
     await session.execute(TAKE_LOCKS, {"keys": sorted(_lock_key(item) for item in names)})
 
 
-def _publish(session: AsyncSession, applied: Applied, events: EventBroker | None) -> None:
+def publish_applied(session: AsyncSession, applied: Applied, events: EventBroker | None) -> None:
     """``run.state`` when the event moved its run, ``lineage.changed`` naming the datasets and
     job it reported; both sent when the request's transaction commits."""
     if events is None:
