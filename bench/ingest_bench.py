@@ -106,6 +106,56 @@ async def drive(streams: list[list[bytes]], send) -> float:  # noqa: ANN001
     return time.perf_counter() - began
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection, the leanest load generator asyncio allows: httpx
+    spent more CPU per request (about 1.1 ms) than this whole client needs, on the two cores
+    the server under test and PostgreSQL share with it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes) -> None:
+        self.reader, self.writer, self.head = reader, writer, head
+
+    @classmethod
+    async def open(cls, port: int, token: str) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n".encode()
+        return cls(reader, writer, head)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        self.writer.write(f"{method} {path} HTTP/1.1\r\n".encode() + self.head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of DLV's processes, PostgreSQL's and this one."""
+    totals = {"dlv": 0.0, "postgresql": 0.0, "client": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if entry.name == str(os.getpid()):
+            totals["client"] += used
+        elif "dlv.app:create_app" in command or "multiprocessing.spawn" in command:
+            totals["dlv"] += used
+        elif command.startswith("postgres"):
+            totals["postgresql"] += used
+    return totals
+
+
+CPU: dict[str, dict[str, float]] = {}
+
+
 async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: int) -> float:
     url = server.create_database("bench_dlv")
     await asyncio.to_thread(upgrade, url, "heads")
@@ -117,23 +167,42 @@ async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: i
          "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         env=env, cwd=ROOT,
     )
+    connections: list[Connection] = []
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             for _ in range(200):
                 try:
                     if (await client.get("/health")).status_code == 200:
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
+        # One connection per client stream, opened one at a time: opened together, they would
+        # all be accepted by whichever worker woke first (its accept loop takes every pending
+        # connection), leaving the other workers idle.
+        for _ in streams:
+            connections.append(await Connection.open(port, token))
+            await connections[-1].request("GET", "/health")
+            await asyncio.sleep(0.05)
+        free = list(connections)
 
-            async def send(body: bytes) -> None:
-                response = await client.post("/api/v1/lineage", content=body)
-                if response.status_code != 201:
-                    raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+        async def send(body: bytes) -> None:
+            connection = free.pop()
+            try:
+                status, answer = await connection.request("POST", "/api/v1/lineage", body)
+            finally:
+                free.append(connection)
+            if status != 201:
+                raise RuntimeError(f"{status}: {answer[:300]!r}")
 
-            await drive([stream[:WARM_UP] for stream in streams], send)  # warm-up: first runs of some jobs
-            return await drive([stream[WARM_UP:] for stream in streams], send)
+        await drive([stream[:WARM_UP] for stream in streams], send)  # warm-up: first runs of some jobs
+        before = cpu_seconds()
+        seconds = await drive([stream[WARM_UP:] for stream in streams], send)
+        after = cpu_seconds()
+        CPU["dlv"] = {name: after[name] - before[name] for name in after}
+        return seconds
     finally:
+        for connection in connections:
+            connection.close()
         process.terminate()
         process.wait(10)
 
@@ -186,7 +255,11 @@ async def run_floor(server: PostgresServer, streams: list[list[bytes]]) -> float
 
     try:
         await drive([stream[:WARM_UP] for stream in streams], send)
-        return await drive([stream[WARM_UP:] for stream in streams], send)
+        before = cpu_seconds()
+        seconds = await drive([stream[WARM_UP:] for stream in streams], send)
+        after = cpu_seconds()
+        CPU["floor"] = {name: after[name] - before[name] for name in after}
+        return seconds
     finally:
         await pool.close()
 
@@ -255,6 +328,13 @@ async def main() -> None:
         f"| DLV `POST /api/v1/lineage` | {dlv_rate:,.0f} |\n"
         f"| raw asyncpg floor (same rows, one transaction per event) | {floor_rate:,.0f} |\n"
         f"| ratio | {dlv_rate / floor_rate:.0%} |\n\n"
+        "CPU per event (ms, user + system, over the measured events):\n\n"
+        "| path | DLV workers | PostgreSQL | load generator / floor client |\n|---|---|---|---|\n"
+        + "".join(
+            f"| {label} | {CPU[key]['dlv'] * 1000 / measured:.2f} | {CPU[key]['postgresql'] * 1000 / measured:.2f} | {CPU[key]['client'] * 1000 / measured:.2f} |\n"
+            for key, label in (("dlv", "DLV"), ("floor", "floor"))
+        )
+        + "\n"
         f"{BOTTLENECKS}"
     )
     print(report)

@@ -30,6 +30,7 @@ from dlv.db.models import metadata
 from dlv.graph import OUTBOX_FLAG, QUERY_TIMEOUT_KEY, neo4j_lifespan
 from dlv.health import health
 from dlv.lib.exceptions import BadRequest, exception_handlers
+from dlv.lib.gc_tuning import restore_defaults, tune_for_serving
 from dlv.lib.http_policy import add_security_headers, body_too_large_handler, cors_config
 from dlv.lineage import lineage_routes
 from dlv.openlineage import IngestWriter, OpenLineageController
@@ -122,7 +123,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.state = State(
             {
                 "settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics,
-                "ingest_writer": IngestWriter(alchemy.get_session, events),
+                "ingest_writer": IngestWriter(alchemy, events),
             }
         )
         app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *lineage_routes(self.settings.bulk_max_body_bytes)])
@@ -143,6 +144,8 @@ class CorePlugin(InitPluginProtocol):
         app_config.exception_handlers.update(exception_handlers)
         app_config.exception_handlers[RequestEntityTooLarge] = body_too_large_handler
         app_config.before_request = cap_pagination
+        app_config.on_startup.append(tune_for_serving)
+        app_config.on_shutdown.append(restore_defaults)
         app_config.openapi_config = openapi_config()
         app_config.debug = False
         # Logging is DLV's (dlv.observability, set up in create_app): Litestar's default config

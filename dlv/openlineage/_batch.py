@@ -18,15 +18,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy import String, bindparam, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from dlv.db.models import AssetAlias, DataAsset, GraphOutbox, LineageEdge, Process, Run
+from dlv.db.models import AssetAlias, DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run
 from dlv.graph import OUTBOX_FLAG
 from dlv.lineage import EdgeWriter
 from dlv.lineage._service import check_edge_shape, merge_columns, to_builtins
@@ -46,31 +48,65 @@ from dlv.openlineage._mapping import (
 from dlv.openlineage._spec import TERMINAL_STATES, Dataset, Event, RunEvent, invalid
 
 _PROCESSES, _ASSETS, _ALIASES = Process.__table__, DataAsset.__table__, AssetAlias.__table__
-_RUNS, _EDGES, _OUTBOX = Run.__table__, LineageEdge.__table__, GraphOutbox.__table__
+_RUNS, _EDGES, _OUTBOX, _EVENTS = Run.__table__, LineageEdge.__table__, GraphOutbox.__table__, LineageEvent.__table__
 
-_keys = bindparam("keys", expanding=True)
-_ids = bindparam("ids", expanding=True)
 PROCESS_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "sql", "parent_id", "deleted_at")
 ASSET_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "fields", "node_id", "deleted_at")
 RUN_COLUMNS = ("id", "run_id", "process_id", "state", "started_at", "ended_at", "updated_at", "error_message")
 EDGE_COLUMNS = ("id", "source_id", "source_type", "target_id", "target_type", "origin", "columns", "valid_from", "valid_to", "run_id")
 
-PROCESSES_NAMED = select(*(_PROCESSES.c[name] for name in PROCESS_COLUMNS)).where(tuple_(_PROCESSES.c.namespace, _PROCESSES.c.name).in_(_keys))
-ASSETS_NAMED = select(*(_ASSETS.c[name] for name in ASSET_COLUMNS)).where(tuple_(_ASSETS.c.namespace, _ASSETS.c.name).in_(_keys))
-ASSETS_ALIASED = (
-    select(_ALIASES.c.namespace.label("alias_namespace"), _ALIASES.c.name.label("alias_name"), *(_ASSETS.c[name] for name in ASSET_COLUMNS))
-    .join(_ASSETS, _ASSETS.c.id == _ALIASES.c.asset_id)
-    .where(tuple_(_ALIASES.c.namespace, _ALIASES.c.name).in_(_keys))
-)
-RUNS_NAMED = select(*(_RUNS.c[name] for name in RUN_COLUMNS)).where(_RUNS.c.run_id.in_(bindparam("run_ids", expanding=True))).with_for_update()
-LATEST_COMPLETE = (
-    select(_RUNS.c.process_id, func.max(_RUNS.c.started_at))
-    .where(_RUNS.c.process_id.in_(_ids), _RUNS.c.state == "COMPLETE")
-    .group_by(_RUNS.c.process_id)
-)
-CURRENT_EDGES = select(*(_EDGES.c[name] for name in EDGE_COLUMNS)).where(
-    _EDGES.c.valid_to.is_(None), (_EDGES.c.source_id.in_(_ids)) | (_EDGES.c.target_id.in_(_ids))
-)
+
+def among(column: Any, name: str, dialect: str, item_type: Any) -> Any:
+    """``column IN (:name...)``. On PostgreSQL ``= ANY(:name)`` with one array parameter, so
+    the statement's text (and the statement PostgreSQL prepared for it) stays the same
+    whatever the list's length: an IN list of n items is a new statement for every n, and
+    asyncpg's per-connection cache of prepared statements then churns."""
+    if dialect == "postgresql":
+        return column == func.any(bindparam(name, type_=ARRAY(item_type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _named(table: Any, dialect: str) -> Any:
+    """``(namespace, name) IN`` the ``keys`` parameter (see ``key_params``), the same way."""
+    pair = tuple_(table.c.namespace, table.c.name)
+    if dialect == "postgresql":
+        keys = select(
+            func.unnest(bindparam("namespaces", type_=ARRAY(String))).label("namespace"),
+            func.unnest(bindparam("names", type_=ARRAY(String))).label("name"),
+        ).subquery()
+        return pair.in_(select(keys.c.namespace, keys.c.name))
+    return pair.in_(bindparam("keys", expanding=True))
+
+
+def key_params(keys: Sequence[Key]) -> dict[str, Any]:
+    return {"keys": list(keys), "namespaces": [key[0] for key in keys], "names": [key[1] for key in keys]}
+
+
+@cache
+def statements(dialect: str) -> SimpleNamespace:
+    """The batch's queries, built once per database dialect."""
+    uuids = PG_UUID(as_uuid=True)
+    return SimpleNamespace(
+        processes_named=select(*(_PROCESSES.c[name] for name in PROCESS_COLUMNS)).where(_named(_PROCESSES, dialect)),
+        assets_named=select(*(_ASSETS.c[name] for name in ASSET_COLUMNS)).where(_named(_ASSETS, dialect)),
+        assets_aliased=(
+            select(_ALIASES.c.namespace.label("alias_namespace"), _ALIASES.c.name.label("alias_name"), *(_ASSETS.c[name] for name in ASSET_COLUMNS))
+            .join(_ASSETS, _ASSETS.c.id == _ALIASES.c.asset_id)
+            .where(_named(_ALIASES, dialect))
+        ),
+        runs_named=select(*(_RUNS.c[name] for name in RUN_COLUMNS)).where(among(_RUNS.c.run_id, "run_ids", dialect, String)).with_for_update(),
+        latest_complete=(
+            select(_RUNS.c.process_id, func.max(_RUNS.c.started_at))
+            .where(among(_RUNS.c.process_id, "ids", dialect, uuids), _RUNS.c.state == "COMPLETE")
+            .group_by(_RUNS.c.process_id)
+        ),
+        current_edges=select(*(_EDGES.c[name] for name in EDGE_COLUMNS)).where(
+            _EDGES.c.valid_to.is_(None), among(_EDGES.c.source_id, "ids", dialect, uuids) | among(_EDGES.c.target_id, "ids", dialect, uuids)
+        ),
+        known_hashes=select(_EVENTS.c.event_hash).where(among(_EVENTS.c.event_hash, "hashes", dialect, String)),
+    )
+
+
 REPLACED_EDGE = select(_EDGES.c.id, _EDGES.c.valid_from).where(
     _EDGES.c.source_id == bindparam("source_id"), _EDGES.c.target_id == bindparam("target_id"), _EDGES.c.valid_to == bindparam("valid_from")
 )
@@ -160,6 +196,7 @@ class BatchMapper:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.outbox = bool(session.info.get(OUTBOX_FLAG))
+        self.sql = statements(session.bind.dialect.name)
 
     async def apply(self, events: Sequence[RunEvent]) -> list[Applied]:
         applied: list[Applied | None] = [None] * len(events)
@@ -187,7 +224,7 @@ class BatchMapper:
     async def _processes(self, connection: AsyncConnection, events: list[RunEvent], now: datetime) -> dict[Key, Row]:
         jobs = [job for event in events for job in (event.job, *([event.run.facets.parent.job] if event.run.facets.parent else []))]
         keys = list(dict.fromkeys(_key(job) for job in jobs))
-        found = {(row.namespace, row.name): row for row in _rows(await connection.execute(PROCESSES_NAMED, {"keys": keys}))}
+        found = {(row.namespace, row.name): row for row in _rows(await connection.execute(self.sql.processes_named, key_params(keys)))}
         missing = sorted(key for key in keys if key not in found)
         if missing:
             await connection.execute(
@@ -195,7 +232,7 @@ class BatchMapper:
                 .values([{"namespace": namespace, "name": name} for namespace, name in missing])
                 .on_conflict_do_nothing(index_elements=["namespace", "name"])
             )
-            found.update({(row.namespace, row.name): row for row in _rows(await connection.execute(PROCESSES_NAMED, {"keys": missing}))})
+            found.update({(row.namespace, row.name): row for row in _rows(await connection.execute(self.sql.processes_named, key_params(missing)))})
         for process in found.values():
             process.deleted_at = None  # a job that runs again is live again
         return found
@@ -203,7 +240,7 @@ class BatchMapper:
     async def _runs(self, connection: AsyncConnection, events: list[RunEvent], processes: dict[Key, Row], now: datetime) -> list[_Step]:
         """Create or advance each event's run the way ``EventMapper._run`` does; apply job
         facets of the newest events; write runs and processes."""
-        known = {row.run_id: row for row in _rows(await connection.execute(RUNS_NAMED, {"run_ids": [e.run.run_id for e in events]}))}
+        known = {row.run_id: row for row in _rows(await connection.execute(self.sql.runs_named, {"run_ids": [e.run.run_id for e in events]}))}
         steps, created = [], []
         for event in events:
             process, at, state = processes[_key(event.job)], event.event_time, event.event_type
@@ -250,7 +287,7 @@ class BatchMapper:
     async def _supersede(self, connection: AsyncConnection, steps: list[_Step]) -> None:
         """A run that started before its process's latest completed run no longer shapes the
         current graph: its late events only update the run itself."""
-        latest = dict((await connection.execute(LATEST_COMPLETE, {"ids": [step.process.id for step in steps]})).all())
+        latest = dict((await connection.execute(self.sql.latest_complete, {"ids": [step.process.id for step in steps]})).all())
         for step in steps:
             newest = latest.get(step.process.id)
             step.superseded = newest is not None and newest > step.run.started_at
@@ -307,15 +344,14 @@ class BatchMapper:
     def _datasets(step: _Step) -> list[Dataset]:
         return [*step.event.inputs, *step.event.outputs, *referenced_datasets(step.event.outputs)]
 
-    @staticmethod
-    async def _find_assets(connection: AsyncConnection, keys: list[Key]) -> dict[Key, Row]:
+    async def _find_assets(self, connection: AsyncConnection, keys: list[Key]) -> dict[Key, Row]:
         if not keys:
             return {}
-        found = {(row.namespace, row.name): row for row in _rows(await connection.execute(ASSETS_NAMED, {"keys": keys}))}
+        found = {(row.namespace, row.name): row for row in _rows(await connection.execute(self.sql.assets_named, key_params(keys)))}
         unresolved = [key for key in keys if key not in found]
         if unresolved:
             by_id = {row.id: row for row in found.values()}
-            for row in await connection.execute(ASSETS_ALIASED, {"keys": unresolved}):
+            for row in await connection.execute(self.sql.assets_aliased, key_params(unresolved)):
                 values = dict(row._mapping)
                 alias = (values.pop("alias_namespace"), values.pop("alias_name"))
                 found[alias] = by_id.setdefault(values["id"], Row(values))
@@ -329,7 +365,7 @@ class BatchMapper:
         if not current_steps:
             return
         process_ids = [step.process.id for step in current_steps]
-        loaded = _rows(await connection.execute(CURRENT_EDGES, {"ids": process_ids}))
+        loaded = _rows(await connection.execute(self.sql.current_edges, {"ids": process_ids}))
         current = {(row.source_id, row.target_id): row for row in loaded}
         created: list[Row] = []
         recorded: list[UUID] = []  # edges changed besides those below, for the outbox

@@ -79,7 +79,7 @@ class _NodeAddresses:
         self._cached.clear()
 
     async def get(self, session: AsyncSession) -> list[tuple[UUID, tuple[str, int | None]]]:
-        database = str(session.bind.url)
+        database = str(session.bind.engine.url)
         loaded_at, addresses = self._cached.get(database, (float("-inf"), []))
         if time.monotonic() - loaded_at > self.TTL:
             rows = await session.execute(select(Node.id, Node.config))

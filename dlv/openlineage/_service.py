@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
 from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
+from dlv.openlineage._batch import statements
 from dlv.openlineage._mapping import ORIGIN, Applied, EventMapper, insert_once
 from dlv.openlineage._spec import DatasetEvent, Event, ParsedEvent, RunEvent, parse_event
 
 REPLAY_BATCH = 500
-KNOWN_HASHES = select(LineageEvent.event_hash).where(LineageEvent.event_hash.in_(bindparam("hashes", expanding=True)))
 INSERT_EVENT = insert_once(
     LineageEvent,
     ["event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer", "payload"],
@@ -46,7 +46,8 @@ async def log_events(session: AsyncSession, parsed: list[ParsedEvent]) -> list[b
     event was received before, or earlier in ``parsed``). Run after ``take_turns``, which
     serialises identical events (they name the same job or dataset)."""
     hashes = [item.event_hash for item in parsed]
-    known = set((await session.scalars(KNOWN_HASHES, {"hashes": list(set(hashes))})).all())
+    known_hashes = statements(session.bind.dialect.name).known_hashes
+    known = set((await session.scalars(known_hashes, {"hashes": list(set(hashes))})).all())
     received_at = datetime.now(timezone.utc)
     rows, stored = [], []
     for item in parsed:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from dlv.events import EventBroker
 from dlv.openlineage._batch import BatchMapper, ConflictingRun, batchable
@@ -54,18 +54,21 @@ class _Pending:
 class IngestWriter:
     """One per process (``app.state``); ``submit`` is all a request calls."""
 
-    def __init__(self, sessions: Callable[[], AsyncSession], events: EventBroker | None = None) -> None:
-        self._sessions = sessions
+    def __init__(self, alchemy: SQLAlchemyAsyncConfig, events: EventBroker | None = None) -> None:
+        self._alchemy = alchemy
         self._events = events
         self._queue: list[_Pending] = []
         self._draining: asyncio.Task[None] | None = None
+        # Held while events keep coming, so a batch does not pay for a pool checkout (a
+        # liveness ping) and check-in (a reset) on top of its own BEGIN and COMMIT.
+        self._connection: AsyncConnection | None = None
 
     async def submit(self, parsed: ParsedEvent) -> bool:
         """Apply one event; True when stored, False when the very same event was stored before.
         Raises what applying it alone raised (a refused event, a database error)."""
         pending = _Pending(parsed)
         self._queue.append(pending)
-        if self._draining is None or self._draining.done():
+        if self._draining is None:
             self._draining = asyncio.create_task(self._drain())
         return await asyncio.shield(pending.done)
 
@@ -78,7 +81,18 @@ class IngestWriter:
                 for pending in batch:
                     pending.settle(error=exc)
                 if not isinstance(exc, Exception):
+                    self._draining = None
+                    await self._release()
                     raise
+        # No await between finding the queue empty and these two: an event submitted from
+        # here on starts a new task, which opens its own connection.
+        self._draining = None
+        await self._release()
+
+    async def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
 
     async def _apply(self, batch: list[_Pending]) -> None:
         """Consecutive batchable events together, the others alone, in arrival order."""
@@ -115,7 +129,12 @@ class IngestWriter:
             await self._alone(pending)
 
     async def _transaction(self, batch: list[_Pending]) -> list[bool]:
-        async with self._sessions() as session:
+        if self._connection is None:
+            self._connection = await self._alchemy.get_engine().connect()
+        # The app's session settings (graph outbox, metrics) on the held connection; the
+        # session begins and commits its own transaction on it.
+        session = AsyncSession(bind=self._connection, expire_on_commit=False, info=dict(self._alchemy.session_config.info or {}))
+        try:
             events = [pending.parsed.event for pending in batch]
             await take_turns(session, events)
             stored = await log_events(session, [pending.parsed for pending in batch])
@@ -124,10 +143,16 @@ class IngestWriter:
                 publish_applied(session, applied, self._events)
             await session.commit()
             return stored
+        except BaseException:
+            await session.close()
+            await self._release()  # the connection may be what failed
+            raise
+        finally:
+            await session.close()
 
     async def _alone(self, pending: _Pending) -> None:
         try:
-            async with self._sessions() as session:
+            async with self._alchemy.get_session() as session:
                 stored = await ingest_retrying_deadlocks(session, pending.parsed, self._events)
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - the request answers it

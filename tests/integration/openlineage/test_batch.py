@@ -6,17 +6,21 @@ applied both ways and the resulting lineage, runs and health compared."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
 import pytest
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import select
 
 from dlv.db.models import DataAsset, LineageEdge, LineageEvent, Process, Run
-from dlv.openlineage import ingest, parse_event
+from dlv.lib.exceptions import BadRequest
+from dlv.openlineage import IngestWriter, ingest, parse_event
 from dlv.openlineage._batch import BatchMapper, batchable, rounds
 from dlv.openlineage._service import log_events, take_turns
 from tests.integration.openlineage.conftest import run_event
@@ -162,3 +166,50 @@ async def test_batches_leave_the_state_one_by_one_application_leaves(session_fac
         only_batched = [row for row in batched[part] if row not in one_by_one[part]]
         only_one_by_one = [row for row in one_by_one[part] if row not in batched[part]]
         assert batched[part] == one_by_one[part], (part, only_batched, only_one_by_one)
+
+
+def _writer(database_url: str) -> IngestWriter:
+    return IngestWriter(SQLAlchemyAsyncConfig(connection_string=database_url, session_config=AsyncSessionConfig(expire_on_commit=False)))
+
+
+async def test_the_writer_applies_queued_events_in_one_transaction(session_factory, database_url, caplog) -> None:
+    """Events submitted together share a batch; nothing falls back to one-by-one."""
+    writer = _writer(database_url)
+    events = [
+        run_event(f"job_{job}", f"run-{job}-{kind}", kind, _time(job + offset), inputs=["raw.orders"], outputs=[f"mart.out_{job}"])
+        for job in range(6)
+        for offset, kind in enumerate(("START", "COMPLETE"))
+    ]
+    with caplog.at_level(logging.INFO, logger="dlv.openlineage._writer"):
+        stored = await asyncio.gather(*(writer.submit(parse_event(json.dumps(event).encode())) for event in events))
+        again = await writer.submit(parse_event(json.dumps(events[0]).encode()))
+
+    assert stored == [True] * len(events) and again is False
+    assert not [record for record in caplog.records if "one by one" in record.getMessage()]
+    async with session_factory() as session:
+        runs = dict((await session.execute(select(Run.run_id, Run.state))).all())
+        edges = (await session.scalars(select(LineageEdge).where(LineageEdge.valid_to.is_(None)))).all()
+    assert runs == {f"run-{job}-{kind}": kind for job in range(6) for kind in ("START", "COMPLETE")}
+    assert len(edges) == 12  # raw.orders -> job_n -> mart.out_n
+
+
+async def test_a_refused_event_in_a_batch_fails_alone(session_factory, database_url) -> None:
+    """A runId already used by another job is refused (400); the events batched with it are
+    stored, the refused one leaves nothing, not even its raw log row."""
+    writer = _writer(database_url)
+    first = run_event("owner_job", "shared-run", "START", _time(0), outputs=["mart.a"])
+    assert await writer.submit(parse_event(json.dumps(first).encode())) is True
+    good = [run_event(f"job_{n}", f"run-{n}", "COMPLETE", _time(n), inputs=["raw.orders"], outputs=[f"mart.b_{n}"]) for n in range(4)]
+    bad = run_event("other_job", "shared-run", "COMPLETE", _time(9), inputs=["raw.secret"], outputs=["mart.c"])
+
+    results = await asyncio.gather(
+        *(writer.submit(parse_event(json.dumps(event).encode())) for event in [*good[:2], bad, *good[2:]]), return_exceptions=True
+    )
+
+    assert results[:2] == [True, True] and results[3:] == [True, True]
+    assert isinstance(results[2], BadRequest) and "already belongs to job" in str(results[2].detail)
+    async with session_factory() as session:
+        names = set((await session.scalars(select(DataAsset.name))).all())
+        logged = (await session.scalars(select(LineageEvent.job_name))).all()
+    assert "raw.secret" not in names and "mart.c" not in names and {f"mart.b_{n}" for n in range(4)} <= names
+    assert sorted(logged) == sorted(["owner_job", *(f"job_{n}" for n in range(4))])
