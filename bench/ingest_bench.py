@@ -143,7 +143,9 @@ def cpu_seconds() -> dict[str, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        used = (int(fields[11]) + int(fields[12])) / tick
+        # Own time plus that of exited children it reaped (utime, stime, cutime, cstime), so
+        # a PostgreSQL backend that ends between two readings still counts, in the postmaster.
+        used = sum(int(value) for value in fields[11:15]) / tick
         if entry.name == str(os.getpid()):
             totals["client"] += used
         elif "dlv.app:create_app" in command or "multiprocessing.spawn" in command:

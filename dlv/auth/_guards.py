@@ -29,6 +29,8 @@ class Principal(msgspec.Struct, frozen=True):
     kind: str = "user"
 
 
+# Guards are coroutines although they never wait: Litestar runs a plain function guard in a
+# worker thread, a thread hop on every request.
 LOGIN_HINT = "Log in at POST /api/auth/login and send the access token as 'Authorization: Bearer <token>'."
 
 
@@ -39,14 +41,14 @@ def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def requires_viewer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_viewer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Read access: any logged-in user (admin or viewer)."""
     principal = _principal(connection)
     if principal.role not in (Role.ADMIN.value, Role.VIEWER.value):
         raise PermissionDeniedException(f"A token with role '{principal.role}' cannot read this; use a viewer or admin login.")
 
 
-def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Writes and administration: admins only."""
     principal = _principal(connection)
     if principal.role != Role.ADMIN.value:
@@ -55,7 +57,7 @@ def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
         )
 
 
-def requires_ingest(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_ingest(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Posting OpenLineage events: admins and ingest tokens."""
     principal = _principal(connection)
     if principal.role not in (Role.ADMIN.value, INGEST_ROLE):

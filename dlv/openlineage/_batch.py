@@ -125,6 +125,7 @@ UPDATE_PROCESSES = _update_by_id(_PROCESSES, PROCESS_CHANGES)
 UPDATE_ASSETS = _update_by_id(_ASSETS, ASSET_CHANGES)
 UPDATE_RUNS = _update_by_id(_RUNS, RUN_CHANGES)
 UPDATE_EDGES = _update_by_id(_EDGES, EDGE_CHANGES)
+MOVE_EDGES = _update_by_id(_EDGES, ("run_id",))
 END_EDGE = update(_EDGES).where(_EDGES.c.id == bindparam("b_id")).values(valid_to=bindparam("b_valid_to"))
 
 
@@ -162,6 +163,9 @@ class Row(SimpleNamespace):
     @property
     def changed(self) -> bool:
         return any(getattr(self, name) != value for name, value in self._read.items())
+
+    def only_changed(self, column: str) -> bool:
+        return all(getattr(self, name) == value for name, value in self._read.items() if name != column)
 
     def values(self, columns: Sequence[str]) -> dict[str, Any]:
         return {f"b_{name}": getattr(self, name) for name in columns}
@@ -393,8 +397,13 @@ class BatchMapper:
                     )
                     created.append(current[(source_id, target_id)])
         changed = [edge for edge in loaded if edge.changed]
-        if changed:  # ends first: a pair may have one current edge only
-            await connection.execute(UPDATE_EDGES, [{"b_id": edge.id, **edge.values(EDGE_CHANGES)} for edge in changed])
+        # Most edges only move to the newest run; their column mappings are not sent again.
+        moved = [edge for edge in changed if edge.only_changed("run_id")]
+        if moved:
+            await connection.execute(MOVE_EDGES, [{"b_id": edge.id, "b_run_id": edge.run_id} for edge in moved])
+        rewritten = [edge for edge in changed if not edge.only_changed("run_id")]
+        if rewritten:  # ends first: a pair may have one current edge only
+            await connection.execute(UPDATE_EDGES, [{"b_id": edge.id, **edge.values(EDGE_CHANGES)} for edge in rewritten])
         if created:
             await connection.execute(insert(_EDGES), [{name: getattr(edge, name) for name in EDGE_COLUMNS} for edge in created])
         edge_ids = list(dict.fromkeys([*recorded, *(edge.id for edge in (*changed, *created))]))

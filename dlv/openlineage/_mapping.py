@@ -253,6 +253,9 @@ def _column_mappings(dataset: Dataset, assets: dict[Key, Any]) -> list[ColumnMap
 async def link_nodes(session: AsyncSession, datasets: list[Dataset], assets: dict[Key, Any]) -> None:
     """Link assets (anything with ``node_id``) to the catalog node at the address their
     dataSource (or namespace) names."""
+    nodes = await NODE_ADDRESSES.get(session)
+    if not nodes:
+        return
     wanted: dict[Key, list[tuple[str, int | None]]] = {}
     for dataset in datasets:
         asset = assets.get(_key(dataset))
@@ -262,9 +265,6 @@ async def link_nodes(session: AsyncSession, datasets: list[Dataset], assets: dic
         addresses = [_host_port(uri) for uri in ((source.uri, source.name) if source else ()) + (dataset.namespace,)]
         if any(addresses):
             wanted[_key(dataset)] = [address for address in addresses if address]
-    if not wanted:
-        return
-    nodes = await NODE_ADDRESSES.get(session)
     for key, addresses in wanted.items():
         for node_id, node_address in nodes:
             if any(

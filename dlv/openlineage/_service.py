@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
+from typing import Any
 from datetime import datetime, timezone
 from uuid import uuid4
 
 import msgspec
-from sqlalchemy import ARRAY, BigInteger, bindparam, delete, func, select, text, update
+from sqlalchemy import ARRAY, BigInteger, Text, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
 from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
 from dlv.openlineage._batch import statements
-from dlv.openlineage._mapping import ORIGIN, Applied, EventMapper, insert_once
+from dlv.openlineage._mapping import ORIGIN, Applied, EventMapper
 from dlv.openlineage._spec import DatasetEvent, Event, ParsedEvent, RunEvent, parse_event
 
 REPLAY_BATCH = 500
-INSERT_EVENT = insert_once(
-    LineageEvent,
-    ["event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer", "payload"],
-    ["event_hash"],
-)
+_EVENT_COLUMNS = ("id", "event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer")
+
+
+@cache
+def insert_event(dialect: str) -> Any:
+    """INSERT of one raw event. The payload is bound as the JSON text received (cast to JSONB
+    on PostgreSQL, stored as is on SQLite), not as a dict SQLAlchemy would encode again."""
+    table = LineageEvent.__table__
+    payload = "CAST(:payload AS JSONB)" if dialect == "postgresql" else ":payload"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(_EVENT_COLUMNS)}, payload) VALUES ({', '.join(':' + name for name in _EVENT_COLUMNS)}, {payload}) "
+        "ON CONFLICT (event_hash) DO NOTHING"
+    )
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in _EVENT_COLUMNS), bindparam("payload", type_=Text()))
 
 
 def _job(event: Event) -> tuple[str | None, str | None]:
@@ -69,11 +80,11 @@ async def log_events(session: AsyncSession, parsed: list[ParsedEvent]) -> list[b
                 "job_namespace": namespace,
                 "job_name": name,
                 "producer": event.producer,
-                "payload": item.payload,
+                "payload": item.text or msgspec.json.encode(item.payload).decode(),
             }
         )
     if rows:
-        await session.execute(INSERT_EVENT, rows)
+        await session.execute(insert_event(session.bind.dialect.name), rows)
     return stored
 
 

@@ -229,6 +229,9 @@ class ParsedEvent(msgspec.Struct):
     event: Event
     payload: dict[str, Any]
     event_hash: str
+    # The JSON text as received (after gunzip): what the event log stores, without encoding
+    # ``payload`` again.
+    text: str = ""
 
     @property
     def kind(self) -> str:
@@ -285,4 +288,4 @@ def parse_event(body: bytes) -> ParsedEvent:
         event.event_time = event.event_time.replace(tzinfo=timezone.utc)
     # Sorted keys make the hash independent of how the producer ordered the JSON.
     digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
-    return ParsedEvent(event=event, payload=payload, event_hash=digest)
+    return ParsedEvent(event=event, payload=payload, event_hash=digest, text=body.decode())
