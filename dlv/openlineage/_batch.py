@@ -24,13 +24,12 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import String, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import String, and_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from dlv.db.models import AssetAlias, DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run
 from dlv.graph import OUTBOX_FLAG
-from dlv.lineage import EdgeWriter
 from dlv.lineage._service import check_edge_shape, merge_columns, to_builtins
 from dlv.openlineage._mapping import (
     ORIGIN,
@@ -106,6 +105,20 @@ def statements(dialect: str) -> SimpleNamespace:
         known_hashes=select(_EVENTS.c.event_hash).where(among(_EVENTS.c.event_hash, "hashes", dialect, String)),
     )
 
+
+# EdgeWriter.retire_superseded for many completed runs at once (executemany), and the graph
+# outbox rows for the edges it ends, read with the same condition just before.
+_superseded = and_(
+    _EDGES.c.valid_to.is_(None),
+    _EDGES.c.origin == ORIGIN,
+    _EDGES.c.valid_from <= bindparam("b_at"),
+    or_(_EDGES.c.source_id == bindparam("b_process"), _EDGES.c.target_id == bindparam("b_process")),
+    _EDGES.c.run_id.in_(select(_RUNS.c.run_id).where(_RUNS.c.process_id == bindparam("b_process"), _RUNS.c.started_at < bindparam("b_started"))),
+)
+RETIRE_SUPERSEDED = update(_EDGES).where(_superseded).values(valid_to=bindparam("b_at"))
+RECORD_SUPERSEDED = insert(_OUTBOX).from_select(
+    ["edge_id", "created_at"], select(_EDGES.c.id, bindparam("b_now", type_=_OUTBOX.c.created_at.type)).where(_superseded)
+)
 
 REPLACED_EDGE = select(_EDGES.c.id, _EDGES.c.valid_from).where(
     _EDGES.c.source_id == bindparam("source_id"), _EDGES.c.target_id == bindparam("target_id"), _EDGES.c.valid_to == bindparam("valid_from")
@@ -217,9 +230,15 @@ class BatchMapper:
         await self._supersede(connection, steps)
         assets = await self._assets(connection, steps, now)
         await self._edges(connection, steps, assets)
-        for step in steps:
-            if not step.superseded and step.event.event_type == "COMPLETE":
-                await EdgeWriter(self.session).retire_superseded(step.run, ORIGIN, step.event.event_time)
+        completed = [
+            {"b_process": step.process.id, "b_started": step.run.started_at, "b_at": step.event.event_time, "b_now": now}
+            for step in steps
+            if not step.superseded and step.event.event_type == "COMPLETE"
+        ]
+        if completed:  # what the job does now: end edges only runs started before it produced
+            if self.outbox:
+                await connection.execute(RECORD_SUPERSEDED, completed)
+            await connection.execute(RETIRE_SUPERSEDED, completed)
         await connection.execute(UPDATE_HEALTH, [{"b_process": process_id} for process_id in dict.fromkeys(step.process.id for step in steps)])
         return [step.applied for step in steps]
 

@@ -18,7 +18,8 @@ import pytest
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import select
 
-from dlv.db.models import DataAsset, LineageEdge, LineageEvent, Process, Run
+from dlv.db.models import DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run
+from dlv.graph import OUTBOX_FLAG
 from dlv.lib.exceptions import BadRequest
 from dlv.openlineage import IngestWriter, ingest, parse_event
 from dlv.openlineage._batch import BatchMapper, batchable, rounds
@@ -213,3 +214,23 @@ async def test_a_refused_event_in_a_batch_fails_alone(session_factory, database_
         logged = (await session.scalars(select(LineageEvent.job_name))).all()
     assert "raw.secret" not in names and "mart.c" not in names and {f"mart.b_{n}" for n in range(4)} <= names
     assert sorted(logged) == sorted(["owner_job", *(f"job_{n}" for n in range(4))])
+
+
+async def test_with_neo4j_every_edge_the_writer_changes_is_left_in_the_graph_outbox(session_factory, database_url) -> None:
+    """Created, moved to a newer run, or retired because a newer run completed: each change
+    leaves the edge's id in graph_outbox, so the Neo4j projection follows."""
+    writer = IngestWriter(
+        SQLAlchemyAsyncConfig(connection_string=database_url, session_config=AsyncSessionConfig(expire_on_commit=False, info={OUTBOX_FLAG: True}))
+    )
+    for run, source in enumerate(("raw.orders", "raw.refunds")):
+        for offset, kind in enumerate(("START", "COMPLETE")):
+            event = run_event("nightly", f"run-{run}", kind, _time(10 * run + offset), inputs=[source], outputs=["mart.revenue"])
+            assert await writer.submit(parse_event(json.dumps(event).encode())) is True
+
+    async with session_factory() as session:
+        edges = (await session.scalars(select(LineageEdge))).all()
+        outbox = (await session.scalars(select(GraphOutbox.edge_id).order_by(GraphOutbox.id))).all()
+    retired = [edge for edge in edges if edge.valid_to is not None]
+    assert len(edges) == 3 and len(retired) == 1  # raw.orders -> nightly ended when run-1 completed
+    assert set(outbox) == {edge.id for edge in edges}
+    assert outbox.count(retired[0].id) == 2 and outbox[-1] == retired[0].id  # created, then retired last
