@@ -36,6 +36,20 @@ def insert_event(dialect: str) -> Any:
     return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in _EVENT_COLUMNS), bindparam("payload", type_=Text()))
 
 
+_ARRAY_TYPES = {"id": "uuid[]", "event_time": "timestamptz[]", "received_at": "timestamptz[]", "payload": "text[]"}
+# PostgreSQL: the batch's events in one INSERT ... SELECT FROM unnest(arrays), whatever their
+# number (one prepared statement); RETURNING names the ones that were not there yet.
+INSERT_NEW_EVENTS = text(
+    f"INSERT INTO lineage_events ({', '.join(_EVENT_COLUMNS)}, payload) "
+    f"SELECT {', '.join(_EVENT_COLUMNS)}, CAST(payload AS JSONB) FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'varchar[]')})" for name in (*_EVENT_COLUMNS, "payload"))
+    + f") AS received({', '.join(_EVENT_COLUMNS)}, payload) ON CONFLICT (event_hash) DO NOTHING RETURNING event_hash"
+).bindparams(
+    *(bindparam(name, type_=ARRAY(LineageEvent.__table__.c[name].type)) for name in _EVENT_COLUMNS),
+    bindparam("payload", type_=ARRAY(Text())),
+).columns(LineageEvent.__table__.c.event_hash)
+
+
 def _job(event: Event) -> tuple[str | None, str | None]:
     job = getattr(event, "job", None)
     return (job.namespace, job.name) if job is not None else (None, None)
@@ -56,35 +70,39 @@ async def log_events(session: AsyncSession, parsed: list[ParsedEvent]) -> list[b
     """Add the events to the raw event log; for each, whether it is new (False: the very same
     event was received before, or earlier in ``parsed``). Run after ``take_turns``, which
     serialises identical events (they name the same job or dataset)."""
-    hashes = [item.event_hash for item in parsed]
-    known_hashes = statements(session.bind.dialect.name).known_hashes
-    known = set((await session.scalars(known_hashes, {"hashes": list(set(hashes))})).all())
     received_at = datetime.now(timezone.utc)
-    rows, stored = [], []
+    rows: dict[str, dict[str, Any]] = {}
     for item in parsed:
-        stored.append(item.event_hash not in known)
-        if not stored[-1]:
+        if item.event_hash in rows:
             continue
-        known.add(item.event_hash)
         event = item.event
         namespace, name = _job(event)
-        rows.append(
-            {
-                "id": uuid4(),
-                "event_hash": item.event_hash,
-                "kind": item.kind,
-                "event_type": event.event_type if isinstance(event, RunEvent) else None,
-                "event_time": event.event_time,
-                "received_at": received_at,
-                "run_id": event.run.run_id if isinstance(event, RunEvent) else None,
-                "job_namespace": namespace,
-                "job_name": name,
-                "producer": event.producer,
-                "payload": item.text or msgspec.json.encode(item.payload).decode(),
-            }
-        )
-    if rows:
-        await session.execute(insert_event(session.bind.dialect.name), rows)
+        rows[item.event_hash] = {
+            "id": uuid4(),
+            "event_hash": item.event_hash,
+            "kind": item.kind,
+            "event_type": event.event_type if isinstance(event, RunEvent) else None,
+            "event_time": event.event_time,
+            "received_at": received_at,
+            "run_id": event.run.run_id if isinstance(event, RunEvent) else None,
+            "job_namespace": namespace,
+            "job_name": name,
+            "producer": event.producer,
+            "payload": item.text or msgspec.json.encode(item.payload).decode(),
+        }
+    dialect = session.bind.dialect.name
+    if dialect == "postgresql":  # one statement: insert what is new, say what that was
+        columns = {name: [row[name] for row in rows.values()] for name in (*_EVENT_COLUMNS, "payload")}
+        new = set((await session.scalars(INSERT_NEW_EVENTS, columns)).all())
+    else:
+        known = set((await session.scalars(statements(dialect).known_hashes, {"hashes": list(rows)})).all())
+        new = set(rows) - known
+        if new:
+            await session.execute(insert_event(dialect), [row for event_hash, row in rows.items() if event_hash in new])
+    stored = []
+    for item in parsed:  # the first of identical events in ``parsed`` is the new one
+        stored.append(item.event_hash in new)
+        new.discard(item.event_hash)
     return stored
 
 
