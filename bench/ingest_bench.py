@@ -268,19 +268,28 @@ async def run_floor(server: PostgresServer, streams: list[list[bytes]]) -> float
 
 NOTES = """How DLV gets there: each worker process has one writer (dlv/openlineage/_writer.py);
 a request parses and validates its event, hands it over and waits. The writer applies
-everything queued meanwhile in one transaction with a fixed number of set-based statements
-(dlv/openlineage/_batch.py: one lock statement, one query per table, executemany writes),
-on a connection it holds while events keep coming, with `= ANY(array)` parameters so each
-statement stays one prepared statement. An event whose batch fails is applied again alone, so
-only it is refused. More events in flight make bigger batches, which is why DLV gains with
-concurrency while the floor (one transaction per event) loses.
-Where the rest goes: on this machine a round trip to PostgreSQL costs the client about 0.1 ms
-of CPU (the floor's client spends 0.6 ms on its 7 statements per event), HTTP handling in
-uvicorn and Litestar (middlewares, auth from a 5 s token cache, request id, metrics) about
-0.4 ms per request, and mapping an event in Python (column mappings, facets, rows) about
-0.5 ms. 1,000 events/s on these two cores, shared with PostgreSQL and the load generator,
-would need DLV's own CPU per event near 1 ms: bigger batches than 8-32 clients produce, or
-less Python per event.
+everything queued meanwhile in one transaction with a fixed number of statements
+(dlv/openlineage/_batch.py: one lock statement, one query or executemany per table, the raw
+events in one INSERT ... SELECT FROM unnest), on a connection it holds while events keep
+coming, with array parameters so each statement stays one prepared statement. An event whose
+batch fails is applied again alone, so only it is refused. More requests in flight make bigger
+batches, which is why DLV gains with concurrency while the floor (one transaction per event)
+does not. Also measured on the way: Litestar runs plain-function guards and before_request
+hooks in a worker thread (a thread hop per request, about a tenth of a worker's CPU), so
+DLV's are coroutines; gc.freeze() after start-up took a fifth of a worker's CPU off the
+garbage collector.
+What stands between this and 1,000 events/s on these two cores, shared with PostgreSQL and
+the load generator: at 8 in flight, CPU (about 3 ms per event in all; batches of about 2
+events, so each event still carries half a batch's fixed cost); at 32, waiting (1.5 ms of CPU
+per event would allow more, but the machine is a third idle: each worker's writer waits on
+its batch's round trips before it starts the next). py-spy samples of a worker at 16 in
+flight: about 20% of its time in the HTTP path (uvicorn, Litestar, the middlewares), 6%
+decoding and validating the event, 65% in the writer, much of that in the database driver: a
+batch still costs about 12 round trips to PostgreSQL, and each costs the client about 0.1 ms
+of CPU on this machine (the floor's client spends 0.6 ms on its 7 statements per event). A
+second writer per process, overlapping two batches, was tried and gained nothing beyond the
+noise (about 10%). Next: fewer round trips per batch (the run, process and superseded-run
+lookups in one query), and less Python per event in the column-lineage mapping.
 """
 
 
