@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import String, and_, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import String, and_, bindparam, func, insert, literal, null, or_, select, text, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -65,6 +65,14 @@ def among(column: Any, name: str, dialect: str, item_type: Any) -> Any:
     return column.in_(bindparam(name, expanding=True))
 
 
+def not_among(column: Any, name: str, dialect: str, item_type: Any) -> Any:
+    """``column NOT IN (:name...)``, as ``among`` (``<> ALL(:name)`` on PostgreSQL: negating
+    ``= ANY`` would give ``<> ANY``, true for any list of two or more)."""
+    if dialect == "postgresql":
+        return column != func.all(bindparam(name, type_=ARRAY(item_type)))
+    return column.not_in(bindparam(name, expanding=True))
+
+
 def _named(table: Any, dialect: str) -> Any:
     """``(namespace, name) IN`` the ``keys`` parameter (see ``key_params``), the same way."""
     pair = tuple_(table.c.namespace, table.c.name)
@@ -93,11 +101,18 @@ def statements(dialect: str) -> SimpleNamespace:
             .join(_ASSETS, _ASSETS.c.id == _ALIASES.c.asset_id)
             .where(_named(_ALIASES, dialect))
         ),
-        runs_named=select(*(_RUNS.c[name] for name in RUN_COLUMNS)).where(among(_RUNS.c.run_id, "run_ids", dialect, String)).with_for_update(),
-        latest_complete=(
-            select(_RUNS.c.process_id, func.max(_RUNS.c.started_at))
-            .where(among(_RUNS.c.process_id, "ids", dialect, uuids), _RUNS.c.state == "COMPLETE")
-            .group_by(_RUNS.c.process_id)
+        # The round's runs and, per process, when its latest completed run other than those
+        # started, in one round trip. No FOR UPDATE (not allowed with UNION): the job's
+        # advisory lock (take_turns) already keeps other transactions off these runs.
+        runs_and_latest=union_all(
+            select(literal("run").label("row_kind"), *(_RUNS.c[name] for name in RUN_COLUMNS)).where(
+                among(_RUNS.c.run_id, "run_ids", dialect, String)
+            ),
+            select(
+                literal("latest"), null(), null(), _RUNS.c.process_id, null(), func.max(_RUNS.c.started_at), null(), null(), null()
+            )
+            .where(among(_RUNS.c.process_id, "ids", dialect, uuids), _RUNS.c.state == "COMPLETE", not_among(_RUNS.c.run_id, "run_ids", dialect, String))
+            .group_by(_RUNS.c.process_id),
         ),
         current_edges=select(*(_EDGES.c[name] for name in EDGE_COLUMNS)).where(
             _EDGES.c.valid_to.is_(None), among(_EDGES.c.source_id, "ids", dialect, uuids) | among(_EDGES.c.target_id, "ids", dialect, uuids)
@@ -136,7 +151,11 @@ RUN_CHANGES = ("state", "started_at", "ended_at", "updated_at", "error_message")
 EDGE_CHANGES = ("columns", "valid_from", "valid_to", "run_id")
 UPDATE_PROCESSES = _update_by_id(_PROCESSES, PROCESS_CHANGES)
 UPDATE_ASSETS = _update_by_id(_ASSETS, ASSET_CHANGES)
-UPDATE_RUNS = _update_by_id(_RUNS, RUN_CHANGES)
+# New runs and advanced ones in one executemany (the same SQL on PostgreSQL and SQLite).
+UPSERT_RUNS = text(
+    f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join(':' + name for name in RUN_COLUMNS)}) ON CONFLICT (run_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in RUN_CHANGES)
+).bindparams(*(bindparam(name, type_=_RUNS.c[name].type) for name in RUN_COLUMNS))
 UPDATE_EDGES = _update_by_id(_EDGES, EDGE_CHANGES)
 MOVE_EDGES = _update_by_id(_EDGES, ("run_id",))
 END_EDGE = update(_EDGES).where(_EDGES.c.id == bindparam("b_id")).values(valid_to=bindparam("b_valid_to"))
@@ -227,7 +246,6 @@ class BatchMapper:
         now = datetime.now(timezone.utc)
         processes = await self._processes(connection, events, now)
         steps = await self._runs(connection, events, processes, now)
-        await self._supersede(connection, steps)
         assets = await self._assets(connection, steps, now)
         await self._edges(connection, steps, assets)
         completed = [
@@ -263,7 +281,15 @@ class BatchMapper:
     async def _runs(self, connection: AsyncConnection, events: list[RunEvent], processes: dict[Key, Row], now: datetime) -> list[_Step]:
         """Create or advance each event's run the way ``EventMapper._run`` does; apply job
         facets of the newest events; write runs and processes."""
-        known = {row.run_id: row for row in _rows(await connection.execute(self.sql.runs_named, {"run_ids": [e.run.run_id for e in events]}))}
+        run_ids = [event.run.run_id for event in events]
+        rows = await connection.execute(self.sql.runs_and_latest, {"run_ids": run_ids, "ids": [processes[_key(e.job)].id for e in events]})
+        known, latest_complete = {}, {}
+        for row in rows:
+            values = dict(row._mapping)
+            if values.pop("row_kind") == "run":
+                known[values["run_id"]] = Row(values)
+            else:
+                latest_complete[values["process_id"]] = values["started_at"]
         steps, created = [], []
         for event in events:
             process, at, state = processes[_key(event.job)], event.event_time, event.event_type
@@ -294,29 +320,21 @@ class BatchMapper:
                 parent_facet = event.run.facets.parent
                 if parent_facet is not None and (parent := processes[_key(parent_facet.job)]).id != process.id:
                     process.parent_id = parent.id
+            # A run that started before another completed run of its process no longer shapes
+            # the current graph: its late events only update the run itself.
+            newest = latest_complete.get(process.id)
+            step.superseded = newest is not None and newest > run.started_at
+            step.applied = Applied(process_ids=[process.id], run=(process.id, run.run_id, run.state, previous))
             steps.append(step)
-        if created:
-            await connection.execute(insert(_RUNS), [{name: getattr(run, name) for name in RUN_COLUMNS} for run in created])
-        changed_runs = [run for run in known.values() if run.changed]
-        if changed_runs:
-            await connection.execute(UPDATE_RUNS, [{"b_id": run.id, **run.values(RUN_CHANGES)} for run in changed_runs])
+        written = [*created, *(run for run in known.values() if run.changed)]
+        if written:
+            await connection.execute(UPSERT_RUNS, [{name: getattr(run, name) for name in RUN_COLUMNS} for run in written])
         changed = [process for process in processes.values() if process.changed]
         if changed:
             for process in changed:
                 process.updated_at = now
             await connection.execute(UPDATE_PROCESSES, [{"b_id": p.id, **p.values(PROCESS_CHANGES)} for p in changed])
         return steps
-
-    async def _supersede(self, connection: AsyncConnection, steps: list[_Step]) -> None:
-        """A run that started before its process's latest completed run no longer shapes the
-        current graph: its late events only update the run itself."""
-        latest = dict((await connection.execute(self.sql.latest_complete, {"ids": [step.process.id for step in steps]})).all())
-        for step in steps:
-            newest = latest.get(step.process.id)
-            step.superseded = newest is not None and newest > step.run.started_at
-            step.applied = Applied(
-                process_ids=[step.process.id], run=(step.process.id, step.run.run_id, step.run.state, step.previous)
-            )
 
     # --- datasets
 
