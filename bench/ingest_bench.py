@@ -1,6 +1,6 @@
 """OpenLineage ingestion throughput on PostgreSQL, against a raw asyncpg floor of the same rows.
 
-    .venv/bin/python bench/ingest_bench.py [--events 4000] [--jobs 50] [--concurrency 8,16,32] [--workers 2] [--write]
+    .venv/bin/python bench/ingest_bench.py [--events 4000] [--jobs 64] [--concurrency 8,16,32] [--workers 2] [--write]
 
 What runs: a PostgreSQL cluster started here (tests/services/postgres.py), migrated; DLV served
 by uvicorn in a subprocess on loopback (``--workers`` processes), and this process posting
@@ -271,25 +271,24 @@ a request parses and validates its event, hands it over and waits. The writer ap
 everything queued meanwhile in one transaction with a fixed number of statements
 (dlv/openlineage/_batch.py: one lock statement, one query or executemany per table, the raw
 events in one INSERT ... SELECT FROM unnest), on a connection it holds while events keep
-coming, with array parameters so each statement stays one prepared statement. An event whose
+coming, with array parameters so each statement stays one prepared statement; it lets the
+event loop turn once before each batch, so requests whose bodies have arrived join it. An event whose
 batch fails is applied again alone, so only it is refused. More requests in flight make bigger
 batches, which is why DLV gains with concurrency while the floor (one transaction per event)
 does not. Also measured on the way: Litestar runs plain-function guards and before_request
 hooks in a worker thread (a thread hop per request, about a tenth of a worker's CPU), so
 DLV's are coroutines; gc.freeze() after start-up took a fifth of a worker's CPU off the
 garbage collector.
-What stands between this and 1,000 events/s on these two cores, shared with PostgreSQL and
-the load generator: at 8 in flight, CPU (about 3 ms per event in all; batches of about 2
-events, so each event still carries half a batch's fixed cost); at 32, waiting (1.5 ms of CPU
-per event would allow more, but the machine is a third idle: each worker's writer waits on
-its batch's round trips before it starts the next). py-spy samples of a worker at 16 in
-flight: about 20% of its time in the HTTP path (uvicorn, Litestar, the middlewares), 6%
-decoding and validating the event, 65% in the writer, much of that in the database driver: a
-batch still costs about 12 round trips to PostgreSQL, and each costs the client about 0.1 ms
-of CPU on this machine (the floor's client spends 0.6 ms on its 7 statements per event). A
-second writer per process, overlapping two batches, was tried and gained nothing beyond the
-noise (about 10%). Next: fewer round trips per batch (the run, process and superseded-run
-lookups in one query), and less Python per event in the column-lineage mapping.
+Where the cost goes: with few requests in flight per worker, batches are small (about 2
+events at 8 in flight with 2 workers), so each event carries half a batch's fixed cost, about
+12 round trips to PostgreSQL, each costing the client about 0.1 ms of CPU on this machine (the
+floor's client spends 0.6 ms on its 7 statements per event). py-spy samples of a worker at 16
+in flight: about 20% of its time in the HTTP path (uvicorn, Litestar, the middlewares), 6%
+decoding and validating the event, 65% in the writer, much of that in the database driver.
+Tried and not kept: a second writer per process (overlapping two batches) and more workers
+than cores; both made batches smaller and gained nothing beyond the noise (about 10%).
+Next, for the low-concurrency case: fewer round trips per batch, less Python per event in
+the column-lineage mapping.
 """
 
 
@@ -315,7 +314,7 @@ def write_results(text: str) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=4000)
-    parser.add_argument("--jobs", type=int, default=50)
+    parser.add_argument("--jobs", type=int, default=64, help="jobs, spread evenly over the client streams when a multiple of each concurrency")
     parser.add_argument("--concurrency", default="8,16,32", help="requests in flight; a comma-separated list runs each")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")

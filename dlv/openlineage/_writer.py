@@ -73,6 +73,9 @@ class IngestWriter:
         return await asyncio.shield(pending.done)
 
     async def _drain(self) -> None:
+        # One turn of the event loop before each batch: requests whose bodies have arrived
+        # meanwhile parse and join it, rather than waiting for the next one.
+        await asyncio.sleep(0)
         while self._queue:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
@@ -84,6 +87,7 @@ class IngestWriter:
                     self._draining = None
                     await self._release()
                     raise
+            await asyncio.sleep(0)
         # No await between finding the queue empty and these two: an event submitted from
         # here on starts a new task, which opens its own connection.
         self._draining = None
