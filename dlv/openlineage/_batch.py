@@ -44,7 +44,7 @@ from dlv.openlineage._mapping import (
     observations,
     referenced_datasets,
 )
-from dlv.openlineage._spec import TERMINAL_STATES, Dataset, Event, RunEvent, invalid
+from dlv.openlineage._spec import TERMINAL_STATES, Dataset, Event, RunEvent
 
 _PROCESSES, _ASSETS, _ALIASES = Process.__table__, DataAsset.__table__, AssetAlias.__table__
 _RUNS, _EDGES, _OUTBOX, _EVENTS = Run.__table__, LineageEdge.__table__, GraphOutbox.__table__, LineageEvent.__table__
