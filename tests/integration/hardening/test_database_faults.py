@@ -20,8 +20,9 @@ from sqlalchemy.pool import NullPool
 from dlv.app import create_app
 from dlv.config import Settings
 from dlv.db.migrate import upgrade
-from dlv.db.models import DataAsset
+from dlv.db.models import DataAsset, Run
 from tests.conftest import ADMIN_PASSWORD, SECRET_KEY, create_user, login
+from tests.integration.openlineage.conftest import run_event
 from tests.services.postgres import PostgresServer
 
 NAMESPACE = "postgres://faults:5432"
@@ -127,3 +128,41 @@ async def test_a_bulk_import_with_one_bad_row_stores_nothing(faulty_client: Asyn
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(DataAsset)) == before
     await engine.dispose()
+
+
+async def test_openlineage_events_sent_while_postgresql_restarts_are_stored_or_refused_with_503(
+    faulty_client: AsyncTestClient[Litestar], faulty_postgres: PostgresServer, faulty_url: str
+) -> None:
+    """The ingestion writer holds a connection while events keep coming: when PostgreSQL goes
+    away under it, senders get 503 (their client retries), never a 500, every event answered
+    201 is stored, and the writer works again once PostgreSQL is back."""
+    headers = await login(faulty_client, "admin", ADMIN_PASSWORD)
+    answers: dict[str, int] = {}
+    restarted = asyncio.Event()
+
+    async def keep_sending(stream: int) -> None:
+        sent = 0
+        while not restarted.is_set():
+            run_id = f"restart-{stream}-{sent}"
+            event = run_event(f"job_{stream}", run_id, "COMPLETE", f"2026-11-26T10:{sent // 60 % 60:02d}:{sent % 60:02d}Z", inputs=["raw.orders"], outputs=[f"mart.out_{stream}"])
+            response = await faulty_client.post("/api/v1/lineage", json=event, headers=headers)
+            answers[run_id] = response.status_code
+            if response.status_code != 201:
+                _assert_unavailable(response)
+            sent += 1
+            await asyncio.sleep(0.01)
+
+    senders = [asyncio.create_task(keep_sending(stream)) for stream in range(4)]
+    await asyncio.sleep(0.3)
+    await asyncio.to_thread(faulty_postgres.restart)
+    restarted.set()
+    await asyncio.gather(*senders)
+    after = run_event("job_after", "restart-after", "COMPLETE", "2026-11-26T11:00:00Z", inputs=["raw.orders"], outputs=["mart.after"])
+    assert (await faulty_client.post("/api/v1/lineage", json=after, headers=headers)).status_code == 201
+
+    assert 503 in answers.values() and set(answers.values()) <= {201, 503}, answers
+    engine = create_async_engine(faulty_url, poolclass=NullPool)
+    async with engine.connect() as connection:
+        stored = set((await connection.scalars(select(Run.run_id).where(Run.run_id.like("restart-%")))).all())
+    await engine.dispose()
+    assert {run_id for run_id, status in answers.items() if status == 201} | {"restart-after"} <= stored
