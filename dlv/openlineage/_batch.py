@@ -39,8 +39,10 @@ from dlv.openlineage._mapping import (
     Key,
     _asset_kind,
     _key,
+    advance_run,
     insert_ignoring_conflicts,
     link_nodes,
+    live_assets,
     observations,
     referenced_datasets,
 )
@@ -303,18 +305,7 @@ class BatchMapper:
                 previous = run.state
             if run.process_id != process.id:
                 raise ConflictingRun(event.run.run_id)
-            step = _Step(event, process, run, fresh=at >= run.updated_at, previous=previous)
-            if state in TERMINAL_STATES:
-                if run.state not in TERMINAL_STATES or run.ended_at is None or at >= run.ended_at:
-                    run.state, run.ended_at = state, at
-            elif state in ("START", "RUNNING"):
-                if run.state == "OTHER" or (run.state not in TERMINAL_STATES and at >= run.updated_at):
-                    run.state = state
-            run.started_at = min(run.started_at or at, at)
-            run.updated_at = max(run.updated_at, at)
-            error = event.run.facets.error_message or event.run.facets.spark_exception
-            if error is not None and error.message:
-                run.error_message = error.message
+            step = _Step(event, process, run, fresh=advance_run(run, event), previous=previous)
             if step.fresh:
                 EventMapper._job_facets(process, event.job)  # type: ignore[arg-type]
                 parent_facet = event.run.facets.parent
@@ -360,15 +351,7 @@ class BatchMapper:
             if datasets is None:
                 step.applied.complete = not (step.event.inputs or step.event.outputs)
                 continue
-            at, live = step.event.event_time, {}
-            for dataset in datasets:
-                asset = assets[_key(dataset)]
-                if asset.deleted_at is not None and at >= asset.deleted_at:
-                    asset.deleted_at = None  # dropped before, seen again since: it was re-created
-                if asset.deleted_at is None:
-                    live[_key(dataset)] = asset
-                if step.fresh:
-                    EventMapper._dataset_facets(asset, dataset)  # type: ignore[arg-type]
+            live = live_assets(datasets, assets, step.event.event_time, fresh=step.fresh)
             await link_nodes(self.session, datasets, live)
             step.live = live
             reported = list(dict.fromkeys(_key(d) for d in (*step.event.inputs, *step.event.outputs)))

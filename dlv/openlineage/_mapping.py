@@ -277,6 +277,42 @@ async def link_nodes(session: AsyncSession, datasets: list[Dataset], assets: dic
                 break
 
 
+def advance_run(run: Any, event: RunEvent) -> bool:
+    """Apply one event to its run (a Run, or anything with its columns as attributes);
+    return whether the event is the run's newest so far. Terminal states win over START and
+    RUNNING, the latest terminal state wins, the run starts at its earliest event."""
+    at, state = event.event_time, event.event_type
+    fresh = at >= run.updated_at
+    if state in TERMINAL_STATES:
+        if run.state not in TERMINAL_STATES or run.ended_at is None or at >= run.ended_at:
+            run.state, run.ended_at = state, at
+    elif state in ("START", "RUNNING"):
+        if run.state == "OTHER" or (run.state not in TERMINAL_STATES and at >= run.updated_at):
+            run.state = state
+    run.started_at = min(run.started_at or at, at)
+    run.updated_at = max(run.updated_at, at)
+    error = event.run.facets.error_message or event.run.facets.spark_exception
+    if error is not None and error.message:
+        run.error_message = error.message
+    return fresh
+
+
+def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime, *, fresh: bool) -> dict[Key, Any]:
+    """The live asset of each dataset an event at ``at`` names (one dropped before ``at`` is
+    live again: it was re-created), with the event's facets applied when it is ``fresh``.
+    Assets are models or anything with their columns as attributes."""
+    live: dict[Key, Any] = {}
+    for dataset in datasets:
+        asset = assets[_key(dataset)]
+        if asset.deleted_at is not None and at >= asset.deleted_at:
+            asset.deleted_at = None
+        if asset.deleted_at is None:
+            live[_key(dataset)] = asset
+        if fresh:
+            EventMapper._dataset_facets(asset, dataset)
+    return live
+
+
 class EventMapper:
     """Applies events to the lineage model inside the caller's transaction."""
 
@@ -377,19 +413,7 @@ class EventMapper:
                 "$.run.runId",
                 f"{run_id!r} already belongs to job {owner.namespace}/{owner.name} (a runId names one run of one job)",
             )
-        fresh = at >= run.updated_at
-        if state in TERMINAL_STATES:
-            if run.state not in TERMINAL_STATES or run.ended_at is None or at >= run.ended_at:
-                run.state, run.ended_at = state, at
-        elif state in ("START", "RUNNING"):
-            if run.state == "OTHER" or (run.state not in TERMINAL_STATES and at >= run.updated_at):
-                run.state = state
-        run.started_at = min(run.started_at or at, at)
-        run.updated_at = max(run.updated_at, at)
-        facets = event.run.facets
-        error = facets.error_message or facets.spark_exception
-        if error is not None and error.message:
-            run.error_message = error.message
+        fresh = advance_run(run, event)
         await self.session.flush()
         return run, fresh, previous
 
@@ -431,15 +455,7 @@ class EventMapper:
             )
             assets.update(await self._find_assets(missing))
         self._seen.update({key: asset.id for key, asset in assets.items()})
-        live: dict[Key, DataAsset] = {}
-        for dataset in datasets:
-            asset = assets[_key(dataset)]
-            if asset.deleted_at is not None and at >= asset.deleted_at:
-                asset.deleted_at = None  # dropped before, seen again since: it was re-created
-            if asset.deleted_at is None:
-                live[_key(dataset)] = asset
-            if fresh:
-                self._dataset_facets(asset, dataset)
+        live = live_assets(datasets, assets, at, fresh=fresh)
         await self._aliases(datasets, assets)
         await link_nodes(self.session, datasets, live)
         for dataset in datasets:
