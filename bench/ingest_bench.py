@@ -155,10 +155,8 @@ def cpu_seconds() -> dict[str, float]:
     return totals
 
 
-CPU: dict[str, dict[str, float]] = {}
-
-
-async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: int) -> float:
+async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: int) -> tuple[float, dict[str, float]]:
+    """Seconds for the measured events, and the CPU seconds each side spent on them."""
     url = server.create_database(f"bench_dlv_{len(streams)}")
     await asyncio.to_thread(upgrade, url, "heads")
     env = {**os.environ, "DLV_DATABASE_URL": url, "DLV_SECRET_KEY": "b" * 48, "DLV_DATA_DIR": str(server.workdir), "DLV_LOG_LEVEL": "WARNING"}
@@ -200,8 +198,7 @@ async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: i
         before = cpu_seconds()
         seconds = await drive([stream[WARM_UP:] for stream in streams], send)
         after = cpu_seconds()
-        CPU["dlv"] = {name: after[name] - before[name] for name in after}
-        return seconds
+        return seconds, {name: after[name] - before[name] for name in after}
     finally:
         for connection in connections:
             connection.close()
@@ -209,7 +206,7 @@ async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: i
         process.wait(10)
 
 
-async def run_floor(server: PostgresServer, streams: list[list[bytes]]) -> float:
+async def run_floor(server: PostgresServer, streams: list[list[bytes]]) -> tuple[float, dict[str, float]]:
     """The same rows DLV writes per event, as plain INSERTs (upserts where DLV upserts)."""
     url = server.create_database(f"bench_floor_{len(streams)}")
     await asyncio.to_thread(upgrade, url, "heads")
@@ -260,8 +257,7 @@ async def run_floor(server: PostgresServer, streams: list[list[bytes]]) -> float
         before = cpu_seconds()
         seconds = await drive([stream[WARM_UP:] for stream in streams], send)
         after = cpu_seconds()
-        CPU["floor"] = {name: after[name] - before[name] for name in after}
-        return seconds
+        return seconds, {name: after[name] - before[name] for name in after}
     finally:
         await pool.close()
 
@@ -325,9 +321,10 @@ async def main() -> None:
             streams = workload(args.events, args.jobs, concurrency)
             measured = sum(len(stream[WARM_UP:]) for stream in streams)
             sizes.append(sum(len(body) for stream in streams for body in stream) / sum(len(stream) for stream in streams))
-            dlv_rate = measured / await run_dlv(server, streams, args.workers)
-            floor_rate = measured / await run_floor(server, streams)
-            dlv, floor = ({name: value * 1000 / measured for name, value in CPU[key].items()} for key in ("dlv", "floor"))
+            dlv_seconds, dlv_cpu = await run_dlv(server, streams, args.workers)
+            floor_seconds, floor_cpu = await run_floor(server, streams)
+            dlv_rate, floor_rate = measured / dlv_seconds, measured / floor_seconds
+            dlv, floor = ({name: value * 1000 / measured for name, value in cpu.items()} for cpu in (dlv_cpu, floor_cpu))
             rows.append(
                 f"| {concurrency} | {dlv_rate:,.0f} | {floor_rate:,.0f} | {dlv_rate / floor_rate:.0%} "
                 f"| {dlv['dlv']:.2f} / {dlv['postgresql']:.2f} / {dlv['client']:.2f} | {floor['postgresql']:.2f} / {floor['client']:.2f} |"

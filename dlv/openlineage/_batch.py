@@ -237,12 +237,11 @@ class BatchMapper:
         self.sql = statements(session.bind.dialect.name)
 
     async def apply(self, events: Sequence[RunEvent]) -> list[Applied]:
-        applied: list[Applied | None] = [None] * len(events)
+        applied: dict[int, Applied] = {}
         connection = await self.session.connection()
         for indexes in rounds(events):
-            for index, result in zip(indexes, await self._round(connection, [events[index] for index in indexes])):
-                applied[index] = result
-        return [item for item in applied if item is not None]
+            applied.update(zip(indexes, await self._round(connection, [events[index] for index in indexes])))
+        return [applied[index] for index in range(len(events))]
 
     async def _round(self, connection: AsyncConnection, events: list[RunEvent]) -> list[Applied]:
         now = datetime.now(timezone.utc)

@@ -139,20 +139,19 @@ class IngestWriter:
         # session begins and commits its own transaction on it.
         session = AsyncSession(bind=self._connection, expire_on_commit=False, info=dict(self._alchemy.session_config.info or {}))
         try:
-            events = [pending.parsed.event for pending in batch]
-            await take_turns(session, events)
-            stored = await log_events(session, [pending.parsed for pending in batch])
-            fresh = [pending.parsed.event for pending, was_stored in zip(batch, stored) if was_stored]
-            for applied in await BatchMapper(session).apply(fresh):  # type: ignore[arg-type]
-                publish_applied(session, applied, self._events)
-            await session.commit()
-            return stored
+            try:
+                await take_turns(session, [pending.parsed.event for pending in batch])
+                stored = await log_events(session, [pending.parsed for pending in batch])
+                fresh = [pending.parsed.event for pending, was_stored in zip(batch, stored) if was_stored]
+                for applied in await BatchMapper(session).apply(fresh):  # type: ignore[arg-type]
+                    publish_applied(session, applied, self._events)
+                await session.commit()
+                return stored
+            finally:
+                await session.close()
         except BaseException:
-            await session.close()
             await self._release()  # the connection may be what failed
             raise
-        finally:
-            await session.close()
 
     async def _alone(self, pending: _Pending) -> None:
         try:

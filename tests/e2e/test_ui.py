@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, log_in, screenshot
+from tests.integration.openlineage.conftest import run_event
 
 
 def _node_id(live_server, name: str) -> str:
@@ -228,14 +229,7 @@ def test_an_admin_sees_who_changed_what_in_the_audit_log(page, live_server) -> N
 
 def _post_run_event(live_server, token: str) -> httpx.Response:
     """What an OpenLineage client configured with OPENLINEAGE_API_KEY sends."""
-    event = {
-        "eventType": "START",
-        "eventTime": "2026-01-01T00:00:00Z",
-        "run": {"runId": "0190c7a0-0000-7000-8000-0000000000e2"},
-        "job": {"namespace": "airflow", "name": "e2e_token_dag"},
-        "producer": "https://example.com/e2e",
-        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-    }
+    event = run_event("e2e_token_dag", "0190c7a0-0000-7000-8000-0000000000e2", "START", "2026-01-01T00:00:00Z", namespace="airflow")
     return httpx.post(f"{live_server.base_url}/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 

@@ -14,15 +14,9 @@ from sqlalchemy import func, select
 from dlv.cli import main
 from dlv.db.models import ApiToken
 from tests.integration.hardening.conftest import Client
+from tests.integration.openlineage.conftest import run_event
 
-EVENT = {
-    "eventType": "START",
-    "eventTime": "2026-01-01T00:00:00Z",
-    "run": {"runId": "0190c7a0-0000-7000-8000-000000000001"},
-    "job": {"namespace": "airflow", "name": "daily"},
-    "producer": "https://example.com/producer",
-    "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-}
+EVENT = run_event("daily", "0190c7a0-0000-7000-8000-000000000001", "START", "2026-01-01T00:00:00Z", namespace="airflow")
 
 
 def _when(value: str) -> datetime:

@@ -169,8 +169,8 @@ async def test_batches_leave_the_state_one_by_one_application_leaves(session_fac
         assert batched[part] == one_by_one[part], (part, only_batched, only_one_by_one)
 
 
-def _writer(database_url: str) -> IngestWriter:
-    return IngestWriter(SQLAlchemyAsyncConfig(connection_string=database_url, session_config=AsyncSessionConfig(expire_on_commit=False)))
+def _writer(database_url: str, **info: Any) -> IngestWriter:
+    return IngestWriter(SQLAlchemyAsyncConfig(connection_string=database_url, session_config=AsyncSessionConfig(expire_on_commit=False, info=info)))
 
 
 async def test_the_writer_applies_queued_events_in_one_transaction(session_factory, database_url, caplog) -> None:
@@ -219,9 +219,7 @@ async def test_a_refused_event_in_a_batch_fails_alone(session_factory, database_
 async def test_with_neo4j_every_edge_the_writer_changes_is_left_in_the_graph_outbox(session_factory, database_url) -> None:
     """Created, moved to a newer run, or retired because a newer run completed: each change
     leaves the edge's id in graph_outbox, so the Neo4j projection follows."""
-    writer = IngestWriter(
-        SQLAlchemyAsyncConfig(connection_string=database_url, session_config=AsyncSessionConfig(expire_on_commit=False, info={OUTBOX_FLAG: True}))
-    )
+    writer = _writer(database_url, **{OUTBOX_FLAG: True})
     for run, source in enumerate(("raw.orders", "raw.refunds")):
         for offset, kind in enumerate(("START", "COMPLETE")):
             event = run_event("nightly", f"run-{run}", kind, _time(10 * run + offset), inputs=[source], outputs=["mart.revenue"])
