@@ -2,6 +2,7 @@
 
 from dlv.graph._lifespan import neo4j_lifespan
 from dlv.graph._outbox import OUTBOX_FLAG
+from dlv.graph._shape import FoldedEdge, fold_hidden, paths_between
 from dlv.graph._sql import SqlGraphStore
 from dlv.graph._store import QUERY_TIMEOUT_KEY, Direction, GraphQueryTimeout, GraphStore, Hop, Reached, Traversal
 from dlv.graph.neo4j import FallbackGraphStore, Neo4jGraphStore, Projector
@@ -11,6 +12,7 @@ __all__ = [
     "QUERY_TIMEOUT_KEY",
     "Direction",
     "FallbackGraphStore",
+    "FoldedEdge",
     "GraphQueryTimeout",
     "GraphStore",
     "Hop",
@@ -19,5 +21,7 @@ __all__ = [
     "Reached",
     "SqlGraphStore",
     "Traversal",
+    "fold_hidden",
     "neo4j_lifespan",
+    "paths_between",
 ]

@@ -183,6 +183,7 @@ class GraphNode(msgspec.Struct, omit_defaults=True):
     health: str = "unknown"
     node_id: UUID | None = None
     fields: list[str] | None = None
+    tags: list[str] | None = None
 
 
 class GraphEdge(msgspec.Struct, omit_defaults=True):
@@ -191,12 +192,24 @@ class GraphEdge(msgspec.Struct, omit_defaults=True):
     target_id: UUID
     origin: str | None = None
     columns: list[ColumnMapping] | None = None
+    # Set on an edge standing for a path through nodes the request hid: how many it crosses.
+    via: int | None = None
 
 
 class Graph(msgspec.Struct):
     nodes: list[GraphNode]
     edges: list[GraphEdge]
     truncated: bool
+    source: str
+
+
+class Paths(msgspec.Struct):
+    """Every node and edge on a directed path between two nodes; ``complete`` is false when
+    longer paths may exist past max_depth or the answer was cut at max_nodes."""
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    complete: bool
     source: str
 
 
