@@ -12,6 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+/** Asking again helps with network blips and server errors, never with a refusal (403) or
+ * a request the server rejected (4xx). */
+export function isRetryable(error: unknown): boolean {
+  return !(error instanceof ApiError) || error.status === 0 || error.status >= 500;
+}
+
 interface Problem {
   detail?: string;
   title?: string;
@@ -69,7 +75,12 @@ export async function downloadWithAuth(path: string, fallbackName: string): Prom
   }
   const disposition = response.headers.get("content-disposition") ?? "";
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await response.blob());
+  saveBlob(await response.blob(), name);
+}
+
+/** Hands a file made in the page to the browser's download. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = name;

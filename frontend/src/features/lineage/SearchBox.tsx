@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type KeyboardEvent } from "react";
 import type { SearchHit } from "../../api/types";
 import { Spinner } from "../../components/feedback";
-import { useSearch } from "./queries";
+import { useSearch } from "./api";
 
 function useDebounced<T>(value: T, delay: number): T {
   const [debounced, setDebounced] = useState(value);
