@@ -262,8 +262,18 @@ def invalid(path: str, problem: str) -> BadRequest:
     )
 
 
+_BY_SCHEMA_DEF: dict[str, type[Event]] = {"RunEvent": RunEvent, "JobEvent": JobEvent, "DatasetEvent": DatasetEvent}
+
+
 def _event_type(payload: dict[str, Any]) -> type[Event]:
-    """RunEvent, JobEvent or DatasetEvent: the spec tells them apart by their keys."""
+    """RunEvent, JobEvent or DatasetEvent: what the event's schemaURL names (``...#/$defs/JobEvent``),
+    as Marquez decides, else its keys. The schema first, because real JobEvents carry an
+    ``eventType`` too (Marquez's own test fixture does), which would otherwise read as a RunEvent."""
+    schema_url = payload.get("schemaURL")
+    if isinstance(schema_url, str):
+        named = _BY_SCHEMA_DEF.get(schema_url.rpartition("/")[2])
+        if named is not None:
+            return named
     if "dataset" in payload and "job" not in payload:
         return DatasetEvent
     if "run" in payload or "eventType" in payload:
