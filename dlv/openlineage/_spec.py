@@ -22,6 +22,10 @@ TERMINAL_STATES = frozenset({"COMPLETE", "ABORT", "FAIL"})
 Namespace = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 RunId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# A column name, as the asset's field list and the edges' column mappings store and serve it.
+FIELD_NAME_MAX = 1000
+FieldName = Annotated[str, msgspec.Meta(min_length=1, max_length=FIELD_NAME_MAX)]
+AliasType = Annotated[str, msgspec.Meta(max_length=50)]
 
 
 class _Facet(msgspec.Struct, kw_only=True):
@@ -112,7 +116,7 @@ class Job(msgspec.Struct):
 
 
 class SchemaField(msgspec.Struct):
-    name: str
+    name: FieldName
     type: str | None = None
     description: str | None = None
     fields: list[SchemaField] = []
@@ -132,7 +136,7 @@ class Transformation(msgspec.Struct):
 class InputField(msgspec.Struct):
     namespace: Namespace
     name: Name
-    field: str
+    field: FieldName
     transformations: list[Transformation] = []
 
 
@@ -144,7 +148,7 @@ class ColumnLineageField(msgspec.Struct, rename="camel"):
 
 
 class ColumnLineageFacet(_Facet):
-    fields: dict[str, ColumnLineageField] = {}
+    fields: dict[FieldName, ColumnLineageField] = {}
 
 
 class DataSourceFacet(_Facet):
@@ -155,7 +159,7 @@ class DataSourceFacet(_Facet):
 class SymlinkIdentifier(msgspec.Struct):
     namespace: Namespace
     name: Name
-    type: str | None = None
+    type: AliasType | None = None
 
 
 class SymlinksFacet(_Facet):
