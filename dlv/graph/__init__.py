@@ -1,7 +1,7 @@
 """Graph traversal: the GraphStore protocol, the SQL and Neo4j stores, and the projection."""
 
 from dlv.graph._lifespan import neo4j_lifespan
-from dlv.graph._outbox import OUTBOX_FLAG
+from dlv.graph._outbox import OUTBOX_FLAG, outbox_enabled, outbox_write
 from dlv.graph._shape import FoldedEdge, fold_hidden, paths_between
 from dlv.graph._sql import SqlGraphStore
 from dlv.graph._store import QUERY_TIMEOUT_KEY, Direction, GraphQueryTimeout, GraphStore, Hop, Reached, Traversal
@@ -23,5 +23,7 @@ __all__ = [
     "Traversal",
     "fold_hidden",
     "neo4j_lifespan",
+    "outbox_enabled",
+    "outbox_write",
     "paths_between",
 ]
