@@ -63,7 +63,9 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 def _check_depth(depth: int, settings: Settings, parameter: str = "depth") -> None:
     if not 0 <= depth <= settings.max_graph_depth:
-        raise BadRequest(f"{parameter}={depth} is out of range: send a value between 0 and {settings.max_graph_depth}.")
+        raise BadRequest(
+            f"{parameter}={depth} is out of range: send a value between 0 and {settings.max_graph_depth}.", field=parameter, source="query"
+        )
 
 
 HEALTH_VALUES = ("ok", "error", "failed", "running", "unknown")
@@ -79,7 +81,9 @@ def _hide_filter(
 ) -> HideFilter:
     unknown = sorted(set(_values(health)) - set(HEALTH_VALUES))
     if unknown:
-        raise BadRequest(f"hide_health has unknown values {', '.join(unknown)}: send some of {', '.join(HEALTH_VALUES)}.")
+        raise BadRequest(
+            f"hide_health has unknown values {', '.join(unknown)}: send some of {', '.join(HEALTH_VALUES)}.", field="hide_health", source="query"
+        )
     return HideFilter(_values(kinds), _values(namespaces), _values(tags), _values(owners), _values(health))
 
 
@@ -112,7 +116,9 @@ async def _resolve_id(lineage: LineageGraph, node_id: UUID, parameter: str) -> S
     try:
         return await lineage.resolve(node_id, None, None, None, allow_catalog_node=True)
     except NotFound:
-        raise NotFound(f"{parameter}={node_id}: no asset, process or catalog node has this id; send the id of one.") from None
+        raise NotFound(
+            f"{parameter}={node_id}: no asset, process or catalog node has this id; send the id of one.", field=parameter, source="query"
+        ) from None
 
 
 class AssetController(Controller):

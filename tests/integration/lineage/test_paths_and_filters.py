@@ -60,7 +60,9 @@ async def test_paths_reject_unknown_ids_and_bad_depths_naming_the_parameter(line
     missing = await get(from_id=lineage.ids["raw"])
 
     assert unknown.status_code == 404 and "to_id=" in unknown.json()["detail"]
+    assert [error["field"] for error in unknown.json()["errors"]] == ["to_id"]
     assert too_deep.status_code == 400 and "max_depth=999" in too_deep.json()["detail"]
+    assert [error["field"] for error in too_deep.json()["errors"]] == ["max_depth"]
     assert missing.status_code == 400 and "to_id" in missing.text
 
 
@@ -96,6 +98,7 @@ async def test_a_filter_with_an_unknown_health_is_refused_naming_it(lineage: Gra
 
     assert response.status_code == 400
     assert "hide_health" in response.json()["detail"] and "green" in response.json()["detail"]
+    assert response.json()["errors"][0]["field"] == "hide_health"
 
 
 async def test_the_graph_of_a_catalog_node_starts_from_its_assets(lineage: GraphBuilder, session_factory) -> None:

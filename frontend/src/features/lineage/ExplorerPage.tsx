@@ -9,7 +9,7 @@ import { useCreateDashboard, useDashboard, useUpdateDashboard } from "../dashboa
 import { useCatalogNames, useFieldTrace, useImpact, useLineageGraph, usePaths } from "./api";
 import { CanvasBanners } from "./CanvasBanners";
 import { DetailsDrawer } from "./DetailsDrawer";
-import { ExplorerToolbar } from "./ExplorerToolbar";
+import { ExplorerToolbar, GraphCount } from "./ExplorerToolbar";
 import { mergeGraphs, type MergedGraph } from "./graphModel";
 import type { GroupBy } from "./grouping";
 import { ImpactPanel } from "./ImpactPanel";
@@ -133,7 +133,7 @@ function Explorer() {
   return (
     <CanvasActionsContext.Provider value={actions}>
       <div className="explorer">
-        <ExplorerToolbar state={state} update={update} groupBy={groupBy} graph={graph} visible={visible} isFetching={lineage.isFetching} onPick={pickHit}>
+        <ExplorerToolbar state={state} update={update} groupBy={groupBy} visible={visible} isFetching={lineage.isFetching} onPick={pickHit}>
           {state.dashboardId && dashboard.data && <span className="badge plain badge-accent" title="Open dashboard">{dashboard.data.name}</span>}
           {state.rootId && (
             <AdminOnly>
@@ -191,6 +191,7 @@ function Explorer() {
                   traced={traced}
                   onClearTrace={() => setTrace(null)}
                 />
+                {graph && <GraphCount state={state} update={update} graph={graph} visible={visible} />}
                 <LineageCanvas
                   graph={visible}
                   rootId={state.rootId}

@@ -77,14 +77,30 @@ interface ToolbarProps {
   state: ExplorerState;
   update: (patch: Partial<ExplorerState>, options?: { push?: boolean }) => void;
   groupBy: GroupBy;
-  graph: MergedGraph | null;
   visible: MergedGraph | null;
   isFetching: boolean;
   onPick: (hit: SearchHit) => void;
   children?: React.ReactNode;
 }
 
-export function ExplorerToolbar({ state, update, groupBy, graph, visible, isFetching, onPick, children }: ToolbarProps) {
+/** How much is on the canvas, in its corner (the toolbar has no room to spare at 1440 px). */
+export function GraphCount({ state, update, graph, visible }: Pick<ToolbarProps, "state" | "update"> & { graph: MergedGraph; visible: MergedGraph }) {
+  return (
+    <div className="graph-count-note">
+      <span className="subtle nowrap" data-testid="graph-count">
+          {visible.nodes.length} nodes · {visible.edges.length} edges
+          {state.hidden.length > 0 && (
+            <button className="link-button inline" onClick={() => update({ hidden: [] })} title="Show the nodes you hid again">
+              {" "}· {state.hidden.length} hidden
+            </button>
+          )}
+          {graph.truncated && <span className="badge badge-warn" style={{ marginLeft: 6 }}>truncated</span>}
+        </span>
+    </div>
+  );
+}
+
+export function ExplorerToolbar({ state, update, groupBy, visible, isFetching, onPick, children }: ToolbarProps) {
   const hidingJobs = state.hideKinds.includes("process");
   return (
     <div className="explorer-toolbar" role="toolbar" aria-label="Lineage controls">
@@ -112,17 +128,6 @@ export function ExplorerToolbar({ state, update, groupBy, graph, visible, isFetc
       )}
       <span className="spacer" />
       {isFetching && <Spinner label="Loading lineage" />}
-      {graph && visible && (
-        <span className="subtle nowrap" data-testid="graph-count">
-          {visible.nodes.length} nodes · {visible.edges.length} edges
-          {state.hidden.length > 0 && (
-            <button className="link-button inline" onClick={() => update({ hidden: [] })} title="Show the nodes you hid again">
-              {" "}· {state.hidden.length} hidden
-            </button>
-          )}
-          {graph.truncated && <span className="badge badge-warn" style={{ marginLeft: 6 }}>truncated</span>}
-        </span>
-      )}
       {visible && <ExportMenu graph={visible} name="lineage" />}
       {children}
     </div>

@@ -10,7 +10,7 @@ const PNG_MAX_SIDE = 8000;
 
 function drawn(node: Node): DrawnNode {
   const box = { id: node.id, x: node.position.x, y: node.position.y, width: node.width ?? node.initialWidth ?? 240, height: node.height ?? node.initialHeight ?? 62 };
-  if (node.type === "group") {
+  if (node.type === "nodeGroup") {
     const { group } = node.data as GroupData;
     return { ...box, label: group.label, detail: `${group.title}\n${group.assets} assets · ${group.processes} processes`, kind: "group" };
   }

@@ -13,7 +13,8 @@ export const lineageKeys = {
   entity: (type: string, id: string) => ["entity", type, id] as const,
   impacts: ["impact"] as const,
   impact: (nodeId: string | null, depth: number) => ["impact", nodeId, depth] as const,
-  paths: (fromId: string, toId: string) => ["paths", fromId, toId] as const,
+  pathsAll: ["paths"] as const,
+  paths: (fromId: string, toId: string, asOf: string | null) => ["paths", fromId, toId, asOf] as const,
   fieldTraces: ["field-trace"] as const,
   fieldTrace: (assetId: string, field: string, asOf: string | null) => ["field-trace", assetId, field, asOf] as const,
   searches: ["search"] as const,
@@ -132,7 +133,7 @@ export function useSearch(text: string) {
 /** Every directed path between two nodes (the paths panel). */
 export function usePaths(fromId: string | null, toId: string | null, asOf: string | null) {
   return useQuery({
-    queryKey: [...lineageKeys.paths(fromId ?? "", toId ?? ""), asOf],
+    queryKey: lineageKeys.paths(fromId ?? "", toId ?? "", asOf),
     enabled: Boolean(fromId && toId),
     queryFn: () =>
       unwrap(api.GET("/api/lineage/paths", { params: { query: { from_id: fromId!, to_id: toId!, ...(asOf ? { as_of: asOf } : {}) } } })),

@@ -97,7 +97,7 @@ export function flowNodes(input: FlowInput): Node[] {
   const groupLit = new Set([...(emphasis?.ids ?? [])].map((id) => shape.view.shownAs.get(id)));
   const groups: Node[] = shape.view.groups.map((group) => ({
     id: group.id,
-    type: "group",
+    type: "nodeGroup",
     position: place(group.id),
     ...size.get(group.id),
     data: { group, emphasis: emphasis ? (groupLit.has(group.id) ? "highlighted" : "dimmed") : "normal" } satisfies GroupData,

@@ -42,7 +42,7 @@ export interface GroupData extends Record<string, unknown> {
   group: NodeGroup;
   emphasis: "normal" | "highlighted" | "dimmed";
 }
-export type GroupFlowNode = Node<GroupData, "group">;
+export type GroupFlowNode = Node<GroupData, "nodeGroup">;
 
 const FIELD_LIST_CHROME = 13; // margin, padding and border above the field list
 
@@ -177,4 +177,4 @@ function GroupNodeView({ data }: NodeProps<GroupFlowNode>) {
 }
 
 // Defined once at module level: a new object per render would remount every node.
-export const nodeTypes = { entity: memo(EntityNodeView), group: memo(GroupNodeView) };
+export const nodeTypes = { entity: memo(EntityNodeView), nodeGroup: memo(GroupNodeView) };
