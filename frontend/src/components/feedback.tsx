@@ -68,9 +68,16 @@ export function formatRelative(value: string | null | undefined): string {
     [60, "minute"],
     [3600, "hour"],
     [86400, "day"],
+    [30 * 86400, "month"],
+    [365 * 86400, "year"],
   ];
   const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
   let chosen: [number, Intl.RelativeTimeFormatUnit] = units[0];
   for (const unit of units) if (seconds >= unit[0]) chosen = unit;
   return format.format(-Math.round(seconds / chosen[0]), chosen[1]);
+}
+
+/** "3 hours ago", with the exact time on hover. */
+export function RelativeTime({ value }: { value: string | null | undefined }) {
+  return <time dateTime={value ?? undefined} title={value ? formatTime(value) : undefined}>{formatRelative(value)}</time>;
 }

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { GraphEdge, GraphNode } from "../../api/types";
-import { ErrorState, Loading, StatusBadge, formatTime } from "../../components/feedback";
+import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
 import { ResizablePanel } from "../../components/ResizablePanel";
 import { useEntityDetails } from "./api";
 
@@ -75,7 +75,7 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, pathFrom, onClo
                   <dd>{details.data.data.schedule ?? <span className="subtle">none</span>}</dd>
                   <dt>Last run</dt>
                   <dd>
-                    <StatusBadge status={details.data.data.last_run_state} /> {formatTime(details.data.data.last_run_at)}
+                    <StatusBadge status={details.data.data.last_run_state} /> <RelativeTime value={details.data.data.last_run_at} />
                   </dd>
                 </>
               )}
@@ -88,7 +88,7 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, pathFrom, onClo
               <dt>Tags</dt>
               <dd>{details.data.data.tags.length ? details.data.data.tags.map((tag) => <span key={tag} className="tag">{tag}</span>) : <span className="subtle">none</span>}</dd>
               <dt>Updated</dt>
-              <dd>{formatTime(details.data.data.updated_at)}</dd>
+              <dd><RelativeTime value={details.data.data.updated_at} /></dd>
             </dl>
             {details.data.data.description && <p className="description">{details.data.data.description}</p>}
             {details.data.kind === "asset" && (

@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from "react";
 import type { NodeRead, NodeTypeRead, TestReport } from "../../api/types";
 import { useAuth } from "../../auth/AuthContext";
-import { ErrorState, Loading, StatusBadge, formatTime } from "../../components/feedback";
+import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
 import { useDeleteNode, useNodeChecks, useSaveNode, useTestConnection } from "./api";
 import { defaultsFor, rootObject, validate, withoutKeptSecrets, type JsonObject, type JsonSchema } from "./jsonSchema";
@@ -241,7 +241,7 @@ function CheckHistory({ nodeId }: { nodeId: string }) {
       <tbody>
         {checks.data.map((check) => (
           <tr key={check.id}>
-            <td>{formatTime(check.checked_at)}</td>
+            <td><RelativeTime value={check.checked_at} /></td>
             <td><StatusBadge status={check.status} /></td>
             <td>{formatLatency(check.latency_ms)}</td>
             <td className="muted">{check.trigger}</td>
