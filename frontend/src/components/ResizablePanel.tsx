@@ -27,6 +27,7 @@ export function ResizablePanel({ side, storageKey, defaultWidth, label, testId, 
     localStorage.setItem(storageKey, String(bounded));
   };
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
+    event.preventDefault(); // no text selection while dragging
     const startX = event.clientX;
     const startWidth = width;
     const move = (moved: globalThis.PointerEvent) => resize(startWidth + (side === "left" ? moved.clientX - startX : startX - moved.clientX));

@@ -140,6 +140,16 @@ export function LineageCanvas(props: CanvasProps) {
     return () => cancelAnimationFrame(frame);
   }, [layout, nodes.length, viewport, flow, onRendered]); // eslint-disable-line react-hooks/exhaustive-deps -- once per layout
 
+  // A new emphasis (impact, paths, a traced column) brings what it lights into view.
+  const shownEmphasis = useRef<Emphasis | null>(null);
+  useEffect(() => {
+    if (!layout || !emphasis || shownEmphasis.current === emphasis || fittedKey.current !== layout.key) return;
+    shownEmphasis.current = emphasis;
+    const place = placer(pinned, layout.positions);
+    const lit = shape.boxes.filter((box) => emphasis.ids.has(box.id) || emphasis.ids.has(shape.view.shownAs.get(box.id) ?? ""));
+    if (lit.length) void flow.fitBounds(boundsOf(lit, place), { padding: 0.15, duration: 300 });
+  }, [emphasis, layout, nodes.length]); // eslint-disable-line react-hooks/exhaustive-deps -- once per emphasis
+
   // Selection (by click, or Tab + Enter on a focused node) opens the details drawer.
   const onSelectionChange = useCallback(
     ({ nodes: chosen }: OnSelectionChangeParams) => {

@@ -71,6 +71,11 @@ function healthClass(health: string | null | undefined): string {
   return value === "ok" || value === "completed" || value === "complete" ? "ok" : "unknown";
 }
 
+/** Where a long name may wrap (compact nodes use two lines): after `_ . / -`, never mid-word. */
+function breakable(label: string) {
+  return label.split(/(?<=[_./-])/).flatMap((part, index) => (index ? [<wbr key={index} />, part] : [part]));
+}
+
 function SideToggle({ entity, side, open }: { entity: GraphNode; side: Side; open: boolean }) {
   const { toggleExpand } = useContext(CanvasActionsContext);
   const words = side === "up" ? "upstream" : "downstream";
@@ -130,7 +135,7 @@ function EntityNodeView({ data, selected }: NodeProps<EntityFlowNode>) {
           {entity.type === "process" ? "ƒ" : "▦"}
         </span>
         <div className="lineage-node-title">
-          <div className="truncate name" data-testid="node-label">{label}</div>
+          <div className="truncate name" data-testid="node-label">{breakable(label)}</div>
           <div className="truncate meta">
             <span className="place-chip">{chip}</span> {entity.kind}
           </div>
