@@ -11,7 +11,10 @@ import { createQueryClient } from "./api/queryClient";
 
 // Each screen is its own chunk: the login page does not pay for React Flow and ELK.
 const LoginPage = lazy(() => import("./auth/LoginPage"));
-const ExplorerPage = lazy(() => import("./features/lineage/ExplorerPage"));
+const loadExplorer = () => import("./features/lineage/ExplorerPage");
+// The explorer is the start page: fetch its chunk while the session is checked, not after.
+if (window.location.pathname.startsWith(`/ui/lineage`)) void loadExplorer();
+const ExplorerPage = lazy(loadExplorer);
 const NodesPage = lazy(() => import("./features/nodes/NodesPage"));
 const DashboardsPage = lazy(() => import("./features/dashboards/DashboardsPage"));
 const AuditPage = lazy(() => import("./features/audit/AuditPage"));

@@ -15,6 +15,7 @@ import type { GroupBy } from "./grouping";
 import { ImpactPanel } from "./ImpactPanel";
 import type { Positions } from "./layout";
 import { LineageCanvas } from "./LineageCanvas";
+import { warmUpLayout } from "./layoutClient";
 import { CanvasActionsContext, type CanvasActions } from "./nodes";
 import { expansionKey, toggled, useExplorerState, type ExplorerState } from "./state";
 import { useEmphasis } from "./useEmphasis";
@@ -259,6 +260,9 @@ function Explorer() {
 function reportRendered(info: { nodes: number; layoutMs: number }) {
   performance.mark("dlv:graph-rendered", { detail: info });
 }
+
+// The worker loads while the session and the graph are fetched.
+warmUpLayout();
 
 export default function ExplorerPage() {
   return (

@@ -73,6 +73,22 @@ function boundsOf(boxes: Box[], place: (id: string) => { x: number; y: number })
   return Number.isFinite(minX) ? { x: minX, y: minY, width: maxX - minX, height: maxY - minY } : { x: 0, y: 0, width: 1, height: 1 };
 }
 
+/** True once the browser is idle after `ready`: the minimap draws a box per node (2,000
+ * SVG elements at 2,000 nodes), which must not delay the canvas itself. */
+function useIdleFlag(ready: boolean): boolean {
+  const [idle, setIdle] = useState(false);
+  useEffect(() => {
+    if (!ready || idle) return;
+    if (!("requestIdleCallback" in window)) {
+      const timer = setTimeout(() => setIdle(true), 300);
+      return () => clearTimeout(timer);
+    }
+    const handle = requestIdleCallback(() => setIdle(true), { timeout: 1000 });
+    return () => cancelIdleCallback(handle);
+  }, [ready, idle]);
+  return idle;
+}
+
 /** Lays the shape out in the worker whenever the set of boxes or links changes. */
 function useLayout(shape: CanvasShape) {
   const [layout, setLayout] = useState<{ key: string; positions: Positions; ms: number } | null>(null);
@@ -100,6 +116,7 @@ export function LineageCanvas(props: CanvasProps) {
     [graph, groupBy, openGroups, catalogNames, columns],
   );
   const layout = useLayout(shape);
+  const mapShown = useIdleFlag(layout !== null);
   const fittedKey = useRef<string | null>(null);
   const restoredViewport = useRef<Viewport | null>(null);
 
@@ -179,7 +196,7 @@ export function LineageCanvas(props: CanvasProps) {
       aria-label="Lineage graph"
     >
       <Background gap={16} size={1} />
-      <MiniMap pannable zoomable ariaLabel="Lineage overview" nodeColor={minimapColor} nodeStrokeWidth={0} />
+      {mapShown && <MiniMap pannable zoomable ariaLabel="Lineage overview" nodeColor={minimapColor} nodeStrokeWidth={0} />}
       <Controls showInteractive={false} />
     </ReactFlow>
   );

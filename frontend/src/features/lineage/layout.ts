@@ -31,6 +31,10 @@ function loadElk(): Promise<ElkApi> {
   return elk;
 }
 
+export function warmUpElk(): Promise<unknown> {
+  return loadElk();
+}
+
 /** Left-to-right layered layout: data flows from sources on the left to consumers on the
  * right. Runs in the layout worker (layoutClient.ts), never on the page's thread. */
 export async function computeLayout(boxes: Box[], links: Link[]): Promise<Positions> {

@@ -19,6 +19,11 @@ function layoutWorker(): Worker {
   return worker;
 }
 
+/** Starts the worker (and its ELK) ahead of the first layout, while the graph is fetched. */
+export function warmUpLayout(): void {
+  layoutWorker().postMessage({ id: -1, boxes: [], links: [], warmUp: true } satisfies LayoutRequest);
+}
+
 export function layoutGraph(boxes: Box[], links: Link[]): Promise<Positions> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
