@@ -363,19 +363,30 @@ class LineageGraph:
             rows = await self.session.execute(
                 select(
                     Process.id, Process.namespace, Process.name, Process.kind,
-                    Process.owner, Process.criticality, Process.last_run_state, Process.tags,
+                    Process.owner, Process.criticality, Process.last_run_state, Process.tags, Process.parent_id,
                 ).where(self._among(Process.id, chunk))
             )
             described.extend(
                 GraphNode(
                     id=row.id, type=PROCESS, namespace=row.namespace, name=row.name, kind=row.kind,
                     depth=depth_of[row.id].depth, owner=row.owner, criticality=row.criticality,
-                    health=RUN_HEALTH.get(row.last_run_state or "", "unknown"), tags=row.tags or None,
+                    health=RUN_HEALTH.get(row.last_run_state or "", "unknown"), tags=row.tags or None, parent_id=row.parent_id,
                 )
                 for row in rows
             )
+        await self._name_parents(described)
         described.sort(key=lambda node: (node.depth, node.type, node.namespace, node.name))
         return described
+
+    async def _name_parents(self, described: list[GraphNode]) -> None:
+        """The enclosing job's name on each process that has one (the UI groups by it)."""
+        parent_ids = list({node.parent_id for node in described if node.parent_id})
+        names: dict[UUID, str] = {}
+        for chunk in _chunks(parent_ids):
+            names.update((await self.session.execute(select(Process.id, Process.name).where(self._among(Process.id, chunk)))).all())
+        for node in described:
+            if node.parent_id:
+                node.parent_name = names.get(node.parent_id)
 
     async def impact(self, start: Start, depth: int, *, max_nodes: int) -> Impact:
         downstream = await self.store.traverse(start.ids, "downstream", depth, max_nodes=max_nodes, timeout=self.timeout)

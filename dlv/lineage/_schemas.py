@@ -184,6 +184,9 @@ class GraphNode(msgspec.Struct, omit_defaults=True):
     node_id: UUID | None = None
     fields: list[str] | None = None
     tags: list[str] | None = None
+    # A process's enclosing job (an Airflow DAG, a Spark application), from OpenLineage.
+    parent_id: UUID | None = None
+    parent_name: str | None = None
 
 
 class GraphEdge(msgspec.Struct, omit_defaults=True):

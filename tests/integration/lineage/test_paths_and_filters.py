@@ -3,9 +3,9 @@ node, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from dlv.db.models import Node
+from dlv.db.models import Node, Process
 from tests.integration.lineage.conftest import GraphBuilder
 
 # Two routes from a to d, a branch that never reaches d (b -> e) and a source of d that a
@@ -115,3 +115,16 @@ async def test_the_graph_of_a_catalog_node_starts_from_its_assets(lineage: Graph
 
     assert response.status_code == 200, response.text
     assert lineage.names(response.json()) == {"raw": 0, "p_load": 1}
+
+
+async def test_graph_nodes_name_the_job_enclosing_each_process(lineage: GraphBuilder, session_factory) -> None:
+    await lineage.build(CHAIN + [("p_dag", "unrelated")])
+    async with session_factory() as session:
+        for task in ("p_load", "p_model"):
+            (await session.get(Process, UUID(lineage.ids[task]))).parent_id = UUID(lineage.ids["p_dag"])
+        await session.commit()
+
+    graph = await lineage.graph("raw", direction="downstream", depth=4)
+
+    parents = {node["name"]: node.get("parent_name") for node in graph["nodes"]}
+    assert parents == {"raw": None, "p_load": "p_dag", "staged": None, "p_model": "p_dag", "mart": None}

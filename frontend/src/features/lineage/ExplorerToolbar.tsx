@@ -113,6 +113,7 @@ export function ExplorerToolbar({ state, update, groupBy, visible, isFetching, o
             <option value="none">No groups</option>
             <option value="namespace">By namespace</option>
             <option value="catalog">By catalog node</option>
+            <option value="parent">By parent job</option>
           </select>
           <button className="btn btn-sm" aria-pressed={state.columns} onClick={() => update({ columns: !state.columns })} title="Table or column level">
             Columns

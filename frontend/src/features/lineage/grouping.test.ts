@@ -43,3 +43,11 @@ test("no grouping draws every node and edge", () => {
   expect(view.groups).toEqual([]);
   expect(view.links).toHaveLength(4);
 });
+
+test("by parent job, a DAG's tasks fold into one box and the tables stay", () => {
+  const task = (id: string): GraphNode => ({ ...node(id, "airflow://etl"), type: "process", parent_id: "dag", parent_name: "daily_etl" });
+  const view = groupGraph({ nodes: [node("a", "pg"), task("t1"), task("t2"), node("b", "pg")], edges: [edge("a", "t1"), edge("t1", "t2"), edge("t2", "b")], truncated: false }, "parent", new Set());
+  expect(view.groups).toEqual([{ id: "job:dag", label: "daily_etl", title: "job daily_etl", assets: 0, processes: 2, unhealthy: 0 }]);
+  expect(view.entities.map((item) => item.id)).toEqual(["a", "b"]);
+  expect(view.links.map((link) => [link.source, link.target])).toEqual([["a", "job:dag"], ["job:dag", "b"]]);
+});

@@ -2,7 +2,7 @@ import type { GraphEdge, GraphNode } from "../../api/types";
 import { isUnhealthy, type MergedGraph } from "./graphModel";
 import { namespaceChip } from "./labels";
 
-export type GroupBy = "none" | "namespace" | "catalog";
+export type GroupBy = "none" | "namespace" | "catalog" | "parent";
 
 export interface NodeGroup {
   id: string;
@@ -33,9 +33,15 @@ export interface GroupedView {
 }
 
 /** Which group a node belongs to. Processes live in no catalog node, so under "catalog"
- * they group by namespace. */
+ * they group by namespace; under "parent" a process goes with its enclosing job (an
+ * Airflow DAG's tasks), and everything else stays on its own. */
 export function groupKey(node: GraphNode, groupBy: GroupBy, catalogNames: Map<string, string>): { id: string; label: string; title: string } | null {
   if (groupBy === "none") return null;
+  if (groupBy === "parent") {
+    if (!node.parent_id) return null;
+    const name = node.parent_name ?? node.parent_id.slice(0, 8);
+    return { id: `job:${node.parent_id}`, label: name, title: `job ${name}` };
+  }
   if (groupBy === "catalog" && node.node_id) {
     const name = catalogNames.get(node.node_id) ?? node.node_id.slice(0, 8);
     return { id: `node:${node.node_id}`, label: name, title: `catalog node ${name}` };

@@ -5,7 +5,7 @@ import type { GroupBy } from "./grouping";
 /** The explorer opens one hop each side; the + buttons on each node go further. */
 export const DEFAULT_DEPTH = 1;
 export const MAX_DEPTH = 10;
-const GROUPINGS: GroupBy[] = ["none", "namespace", "catalog"];
+const GROUPINGS: GroupBy[] = ["none", "namespace", "catalog", "parent"];
 
 export type Side = "up" | "down";
 
