@@ -1,9 +1,9 @@
 import { useMemo, useRef } from "react";
-import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQueries, useQuery, type QueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { AssetRead, Direction, Graph, ProcessRead } from "../../api/types";
 import { mergeGraphs, type MergedGraph } from "./graphModel";
-import { expansionRequests, type ExplorerState } from "./state";
+import { expansionRequests, readState, type ExplorerState } from "./state";
 
 /** Every lineage query key, for the hooks below and for the live-events invalidation. */
 export const lineageKeys = {
@@ -71,6 +71,25 @@ function combineGraphs(results: GraphResult[]) {
 
 /** The canvas graph: the root's upstream and downstream cones (each with its own depth)
  * plus one hop from every expanded node on the side it was expanded, merged. */
+/** The graph requests the canvas of this state is made of: the root's upstream and
+ * downstream cones, and one hop from each expanded node. */
+function canvasQueries(state: ExplorerState) {
+  const { rootId, upstreamDepth, downstreamDepth, expanded } = state;
+  if (!rootId) return [];
+  const options: GraphOptions = { columns: state.columns, asOf: state.asOf, hideKinds: state.hideKinds };
+  return [
+    graphQuery({ nodeId: rootId, direction: "upstream", depth: upstreamDepth, ...options }),
+    graphQuery({ nodeId: rootId, direction: "downstream", depth: downstreamDepth, ...options }),
+    ...expansionRequests(expanded).map(({ id, direction }) => graphQuery({ nodeId: id, direction, depth: 1, ...options })),
+  ];
+}
+
+/** Opening a shared link to the explorer: its graph is asked for while the session is still
+ * being checked, not after (a stale session answers 401 here as it would there). */
+export function prefetchExplorerGraph(client: QueryClient, search: string): void {
+  for (const query of canvasQueries(readState(new URLSearchParams(search)))) void client.prefetchQuery(query);
+}
+
 export function useLineageGraph(state: ExplorerState): {
   graph: MergedGraph | null;
   isPending: boolean;
@@ -78,18 +97,8 @@ export function useLineageGraph(state: ExplorerState): {
   error: Error | null;
   retry: () => void;
 } {
-  const { rootId, upstreamDepth, downstreamDepth, expanded } = state;
-  const options: GraphOptions = { columns: state.columns, asOf: state.asOf, hideKinds: state.hideKinds };
-  const result = useQueries({
-    queries: rootId
-      ? [
-          graphQuery({ nodeId: rootId, direction: "upstream", depth: upstreamDepth, ...options }),
-          graphQuery({ nodeId: rootId, direction: "downstream", depth: downstreamDepth, ...options }),
-          ...expansionRequests(expanded).map(({ id, direction }) => graphQuery({ nodeId: id, direction, depth: 1, ...options })),
-        ]
-      : [],
-    combine: combineGraphs,
-  });
+  const { rootId } = state;
+  const result = useQueries({ queries: canvasQueries(state), combine: combineGraphs });
   // A new part (a node expanded) has no placeholder: keep showing the last whole graph of
   // the same start until it arrives, so the canvas is not torn down and rebuilt.
   const last = useRef<{ rootId: string | null; graph: MergedGraph | null }>({ rootId: null, graph: null });
