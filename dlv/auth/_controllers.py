@@ -23,7 +23,7 @@ from dlv.auth._schemas import AccessToken, LoginRequest, Me, UserCreate, UserRea
 from dlv.auth._service import UserService
 from dlv.auth._tokens import issue_access_token
 from dlv.auth._throttle import login_throttle
-from dlv.lib.exceptions import BadRequest, TooManyRequests
+from dlv.lib.exceptions import BadRequest, TooManyRequests, validation_location
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -55,16 +55,18 @@ async def _read_login(request: Request[Any, Any, Any]) -> LoginRequest:
         form = parse_qs(body.decode("utf-8", errors="replace"))
         missing = [name for name in ("username", "password") if not form.get(name)]
         if missing:
-            raise BadRequest(f"Missing form field(s) {', '.join(missing)}: send username and password.")
+            raise BadRequest(f"Missing form field(s) {', '.join(missing)}: send username and password.", field=missing[0])
         return LoginRequest(username=form["username"][0], password=form["password"][0])
     try:
         return msgspec.json.decode(body, type=LoginRequest)
     except msgspec.ValidationError as exc:
-        raise BadRequest(f"Invalid login body ({exc}): send JSON {{\"username\": \"...\", \"password\": \"...\"}}.") from None
+        field = validation_location(exc)[0].removeprefix("$").lstrip(".") or "body"
+        raise BadRequest(f"Invalid login body ({exc}): send JSON {{\"username\": \"...\", \"password\": \"...\"}}.", field=field) from None
     except msgspec.DecodeError:
         raise BadRequest(
             "The login body is not valid JSON: send JSON {\"username\": \"...\", \"password\": \"...\"} "
-            "or an application/x-www-form-urlencoded form with username and password."
+            "or an application/x-www-form-urlencoded form with username and password.",
+            field="body",
         ) from None
 
 
