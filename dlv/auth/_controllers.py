@@ -22,7 +22,9 @@ from dlv.auth._guards import Principal, requires_admin, requires_viewer
 from dlv.auth._schemas import AccessToken, LoginRequest, Me, UserCreate, UserRead, UserUpdate
 from dlv.auth._service import UserService
 from dlv.auth._tokens import issue_access_token
-from dlv.auth._throttle import login_throttle
+from dlv.auth._throttle import LoginThrottle
+from dlv.auth.deps import LOGIN_THROTTLE
+from dlv.config import Settings
 from dlv.lib.exceptions import BadRequest, TooManyRequests, validation_location
 
 WRONG_CREDENTIALS = "Wrong username or password."
@@ -73,12 +75,17 @@ async def _read_login(request: Request[Any, Any, Any]) -> LoginRequest:
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
-    dependencies = create_service_dependencies(UserService, key="users")
+    dependencies = {**create_service_dependencies(UserService, key="users"), **LOGIN_THROTTLE}
 
     @post("/login", operation_class=LoginOperation, status_code=200, summary="Log in and get an access token")
-    async def login(self, request: Request[Any, Any, Any], users: NamedDependency[UserService]) -> AccessToken:
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        settings: NamedDependency[Settings],
+        throttle: NamedDependency[LoginThrottle],
+    ) -> AccessToken:
         credentials = await _read_login(request)
-        throttle = login_throttle(request.app.state)
         address = request.client.host if request.client else "unknown"
         if (wait := throttle.retry_after(credentials.username, address)) is not None:
             raise TooManyRequests(
@@ -90,7 +97,6 @@ class AuthController(Controller):
             throttle.failed(credentials.username, address)
             raise NotAuthorizedException(WRONG_CREDENTIALS)
         throttle.succeeded(credentials.username)
-        settings = request.app.state.settings
         lifetime = timedelta(minutes=settings.token_lifetime_minutes)
         token = issue_access_token(user.id, settings.secret_key, lifetime)
         return AccessToken(access_token=token, expires_in=int(lifetime.total_seconds()))
@@ -126,10 +132,9 @@ class UserController(Controller):
 
     @post("/", summary="Create a user")
     async def create_user(
-        self, request: Request[Principal, Any, Any], users: NamedDependency[UserService], data: JSONBody[UserCreate]
+        self, settings: NamedDependency[Settings], users: NamedDependency[UserService], data: JSONBody[UserCreate]
     ) -> UserRead:
-        min_length = request.app.state.settings.password_min_length
-        user = await users.create_user(data.username, data.password, data.role, min_password_length=min_length)
+        user = await users.create_user(data.username, data.password, data.role, min_password_length=settings.password_min_length)
         return users.to_schema(user, schema_type=UserRead)
 
     @get("/{user_id:uuid}", summary="One user")
@@ -139,7 +144,7 @@ class UserController(Controller):
     @patch("/{user_id:uuid}", summary="Change role, activate/deactivate, or reset the password")
     async def update_user(
         self,
-        request: Request[Principal, Any, Any],
+        settings: NamedDependency[Settings],
         users: NamedDependency[UserService],
         user_id: FromPath[UUID],
         data: JSONBody[UserUpdate],
@@ -149,7 +154,7 @@ class UserController(Controller):
             role=None if data.role is msgspec.UNSET else data.role,
             is_active=None if data.is_active is msgspec.UNSET else data.is_active,
             password=None if data.password is msgspec.UNSET else data.password,
-            min_password_length=request.app.state.settings.password_min_length,
+            min_password_length=settings.password_min_length,
         )
         return users.to_schema(user, schema_type=UserRead)
 
