@@ -13,7 +13,7 @@ from uuid import UUID
 
 from dlv.db.models import ASSET, PROCESS
 from dlv.lineage import ColumnMapping
-from dlv.openlineage._spec import ColumnLineageField, Dataset, Job, RunEvent, SchemaField
+from dlv.openlineage._spec import FIELD_NAME_MAX, ColumnLineageField, Dataset, Job, RunEvent, SchemaField
 
 ORIGIN = "openlineage"
 # Namespace schemes (OpenLineage naming spec) whose datasets are files or topics, not tables.
@@ -167,6 +167,8 @@ def _flatten(fields: Iterable[SchemaField], prefix: str = "") -> list[dict[str, 
     flat: list[dict[str, Any]] = []
     for item in fields:
         name = f"{prefix}{item.name}"
+        if len(name) > FIELD_NAME_MAX:  # each part fits, the dotted path does not: kept in the raw event only
+            continue
         flat.append({k: v for k, v in (("name", name), ("type", item.type), ("description", item.description)) if v})
         flat.extend(_flatten(item.fields, f"{name}."))
     return flat
