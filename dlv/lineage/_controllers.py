@@ -18,7 +18,8 @@ from dlv.config import Settings
 from dlv.events import EventBroker, publish_lineage_changed
 from dlv.db.models import LineageEdge
 from dlv.graph import Direction
-from dlv.lib.exceptions import BadRequest, NotFound
+from dlv.lib.exceptions import BadRequest
+from dlv.lib.paging import check_page
 from dlv.lineage._graph import LineageGraph, impact_csv
 from dlv.lineage._schemas import (
     AssetCreate,
@@ -106,10 +107,7 @@ class AssetController(Controller):
 
     @get("/{asset_id:uuid}", summary="One data asset")
     async def get_asset(self, assets: NamedDependency[AssetService], asset_id: FromPath[UUID]) -> AssetRead:
-        found = await assets.get_one_or_none(id=asset_id)
-        if found is None:
-            raise NotFound(f"No asset with id {asset_id}.", field="asset_id")
-        return assets.to_schema(found, schema_type=AssetRead)
+        return assets.to_schema(await assets.get_any(asset_id), schema_type=AssetRead)
 
     @patch("/{asset_id:uuid}", guards=[requires_admin], summary="Change a data asset")
     async def update_asset(
@@ -155,10 +153,7 @@ class ProcessController(Controller):
 
     @get("/{process_id:uuid}", summary="One process")
     async def get_process(self, processes: NamedDependency[ProcessService], process_id: FromPath[UUID]) -> ProcessRead:
-        found = await processes.get_one_or_none(id=process_id)
-        if found is None:
-            raise NotFound(f"No process with id {process_id}.", field="process_id")
-        return processes.to_schema(found, schema_type=ProcessRead)
+        return processes.to_schema(await processes.get_any(process_id), schema_type=ProcessRead)
 
     @patch("/{process_id:uuid}", guards=[requires_admin], summary="Change a process")
     async def update_process(
@@ -206,10 +201,7 @@ class EdgeController(Controller):
         offset: FromQuery[int] = 0,
     ) -> OffsetPagination[EdgeRead]:
         """`node_id` matches either end; retired edges (history) only with `include_retired=true`."""
-        if not 1 <= limit <= 1000:
-            raise BadRequest("limit must be between 1 and 1000.", field="limit", source="query")
-        if offset < 0:
-            raise BadRequest("offset must be at least 0.", field="offset", source="query")
+        check_page(limit, offset, 1000)
         rows, total = await edges.page(
             source_id=source_id, target_id=target_id, node_id=node_id, origin=origin, include_retired=include_retired, limit=limit, offset=offset
         )
@@ -322,8 +314,5 @@ class SearchController(Controller):
         """Matches name, namespace, description, tags and owner; exact and prefix name matches rank first."""
         if not q.strip():
             raise BadRequest("q is empty: send some text to search for, e.g. q=orders.", field="q", source="query")
-        if not 1 <= limit <= 200:
-            raise BadRequest("limit must be between 1 and 200.", field="limit", source="query")
-        if offset < 0:
-            raise BadRequest("offset must be at least 0.", field="offset", source="query")
+        check_page(limit, offset, 200)
         return await search(db_session, q.strip(), set(type or ("asset", "process", "node")), limit, offset)

@@ -31,6 +31,13 @@ class _EntityService(SQLAlchemyAsyncRepositoryService[Entity]):
             raise NotFound(f"No {self.entity_label} with id {item_id}; search for it at /api/search?q=...", field=f"{self.entity_label}_id")
         return item
 
+    async def get_any(self, item_id: UUID) -> Entity:
+        """Live or deleted (a deleted one reads back with its ``deleted_at``)."""
+        item = await self.get_one_or_none(id=item_id)
+        if item is None:
+            raise NotFound(f"No {self.entity_label} with id {item_id}.", field=f"{self.entity_label}_id")
+        return item
+
     async def find(self, namespace: str, name: str) -> Entity | None:
         return await self.get_one_or_none(namespace=namespace, name=name)
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.auth import requires_ingest, requires_viewer
 from dlv.config import Settings
 from dlv.lib.exceptions import BadRequest, PayloadTooLarge
+from dlv.lib.paging import check_page
 from dlv.observability import Metrics, counting_ingest
 from dlv.openlineage._schemas import EventRead, IngestResult
 from dlv.openlineage._service import EventLog
@@ -95,10 +96,7 @@ class OpenLineageController(Controller):
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> OffsetPagination[EventRead]:
-        if not 1 <= limit <= 500:
-            raise BadRequest("limit must be between 1 and 500.", field="limit", source="query")
-        if offset < 0:
-            raise BadRequest("offset must be at least 0.", field="offset", source="query")
+        check_page(limit, offset, 500)
         rows, total = await EventLog(db_session).page(run_id=run_id, job_namespace=job_namespace, job_name=job_name, limit=limit, offset=offset)
         items = [
             EventRead(
