@@ -28,7 +28,7 @@ from dlv.config import Settings, load_settings
 from dlv.dashboards import DashboardController
 from dlv.events import EventBroker, EventController, redis_events
 from dlv.db.models import metadata
-from dlv.graph import OUTBOX_FLAG, QUERY_TIMEOUT_KEY, neo4j_lifespan
+from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
 from dlv.health import health
 from dlv.lib.exceptions import BadRequest, exception_handlers
 from dlv.lib.gc_tuning import restore_defaults, tune_for_serving
@@ -49,14 +49,9 @@ def alchemy_config(settings: Settings, metrics: Metrics | None = None) -> SQLAlc
         # With Neo4j configured, every session records lineage edge changes in the graph
         # outbox (dlv.graph._outbox) in the same transaction as the change itself. The app's
         # metrics ride along for code that has a session but no app (dlv.observability).
-        # So does DLV_GRAPH_QUERY_TIMEOUT_SECONDS, for the graph traversals (dlv.lineage._graph).
         session_config=AsyncSessionConfig(
             expire_on_commit=False,
-            info={
-                OUTBOX_FLAG: bool(settings.neo4j_uri),
-                SESSION_KEY: metrics,
-                QUERY_TIMEOUT_KEY: settings.graph_query_timeout_seconds,
-            },
+            info={OUTBOX_FLAG: bool(settings.neo4j_uri), SESSION_KEY: metrics},
         ),
         before_send_handler="autocommit",
         create_all=False,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process
 from dlv.db.sql import among_values, chunks
-from dlv.graph import QUERY_TIMEOUT_KEY, Direction, GraphStore, Traversal
+from dlv.graph import Direction, GraphStore, Traversal
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import (
     ColumnMapping,
@@ -65,10 +65,9 @@ class Start:
 
 
 class LineageGraph:
-    def __init__(self, session: AsyncSession, store: GraphStore) -> None:
+    def __init__(self, session: AsyncSession, store: GraphStore, timeout: float | None = None) -> None:
         self.session, self.store = session, store
-        # DLV_GRAPH_QUERY_TIMEOUT_SECONDS, carried by the app's sessions (dlv.app.alchemy_config).
-        self.timeout: float | None = session.info.get(QUERY_TIMEOUT_KEY)
+        self.timeout = timeout  # DLV_GRAPH_QUERY_TIMEOUT_SECONDS (dlv.lineage.deps)
 
     async def resolve(
         self,

@@ -10,19 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.graph import FallbackGraphStore, Neo4jGraphStore, SqlGraphStore
 from dlv.lineage._edges import EdgeService
 from dlv.lineage._graph import LineageGraph
-from dlv.observability import measured_store
+from dlv.config import Settings
+from dlv.observability import Metrics, measured_store
 
 async def provide_edges(db_session: NamedDependency[AsyncSession]) -> EdgeService:
     return EdgeService(db_session)
 
 
-async def provide_lineage_graph(db_session: NamedDependency[AsyncSession], state: State) -> LineageGraph:
+async def provide_lineage_graph(
+    db_session: NamedDependency[AsyncSession], state: State, settings: NamedDependency[Settings], metrics: NamedDependency[Metrics]
+) -> LineageGraph:
     """Neo4j answers traversals when configured (falling back to SQL while it is away); each
-    traversal is timed for /metrics. The driver is the Neo4j lifespan's (``app.state``)."""
+    traversal is timed for /metrics and stopped after DLV_GRAPH_QUERY_TIMEOUT_SECONDS. The
+    driver is the Neo4j lifespan's (``app.state``)."""
     sql = SqlGraphStore(db_session)
     driver = state.get("neo4j_driver")
     store = FallbackGraphStore(Neo4jGraphStore(driver), sql) if driver else sql
-    return LineageGraph(db_session, measured_store(db_session, store))
+    measured = measured_store(metrics, store, db_session.get_bind().dialect.name)
+    return LineageGraph(db_session, measured, timeout=settings.graph_query_timeout_seconds)
 
 
 EDGES = {"edges": Provide(provide_edges)}
