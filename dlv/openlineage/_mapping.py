@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.db.models import AssetAlias, DataAsset, LineageEdge, Process, Run
 from dlv.db.sql import pair_params, with_defaults
 from dlv.lineage import EdgeWriter
-from dlv.lineage.rules import advance_run, drop_stands, new_run, revive, superseded
+from dlv.lineage.rules import advance_run, drop_stands, new_run, newer, revive, superseded
 from dlv.openlineage._facets import (
     ORIGIN,
     Applied,
@@ -33,6 +33,7 @@ from dlv.openlineage._facets import (
     named_datasets,
     observations,
     parent_job,
+    run_datasets,
     run_error,
 )
 from dlv.openlineage._nodes import link_nodes
@@ -53,6 +54,7 @@ from dlv.openlineage._statements import (
     RUN_FOR_UPDATE,
     RUNS,
     UPDATE_HEALTH,
+    record_run_datasets,
     statements,
 )
 
@@ -80,20 +82,22 @@ class EventMapper:
         applied.process_ids.append(process.id)
         at = event.event_time
         if isinstance(event, JobEvent):
-            job_facets(process, event.job)
+            job_facets(process, event.job, at)
             await self._lineage(process, event.inputs, event.outputs, at, run_id=None, fresh=True)
             applied.resolved([*event.inputs, *event.outputs], self._seen)
             return applied
         run, fresh, previous = await self._run(process, event)
-        if fresh:
-            job_facets(process, event.job)
-            if parent is not None and processes[key(parent)].id != process.id:
-                process.parent_id = processes[key(parent)].id
+        job_facets(process, event.job, at)
+        if parent is not None and processes[key(parent)].id != process.id and newer(process, "parent", at):
+            process.parent_id = processes[key(parent)].id
         latest = await self.session.scalar(LATEST_OTHER_COMPLETE, {"process_id": run.process_id, "run_id": run.run_id})
         if not superseded(latest, run):
             await self._lineage(process, event.inputs, event.outputs, at, run_id=run.run_id, fresh=fresh)
             if event.event_type == "COMPLETE":
                 await self.edges.retire_superseded(run, ORIGIN, at)
+        else:  # no longer the job's current lineage, but its datasets exist and enter its run's history
+            await self._datasets(named_datasets(event.inputs, event.outputs), at, fresh=False)
+        await record_run_datasets(self.session, run_datasets(event, self._seen))
         await self._health(process)
         applied.run = (process.id, run.run_id, run.state, previous)
         applied.resolved([*event.inputs, *event.outputs], self._seen)
@@ -169,7 +173,7 @@ class EventMapper:
             await self.session.execute(INSERT_ASSETS, with_defaults(ASSETS, rows, NEW_ASSET_COLUMNS))
             assets.update(await self._find_assets(missing))
         self._seen.update({item: asset.id for item, asset in assets.items()})
-        live = live_assets(datasets, assets, at, fresh=fresh)
+        live = live_assets(datasets, assets, at)
         await self._aliases(datasets, assets)
         await link_nodes(self.session, datasets, live)
         for dataset in datasets:
@@ -231,14 +235,13 @@ class EventMapper:
         return True
 
 
-def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime, *, fresh: bool) -> dict[Key, Any]:
+def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime) -> dict[Key, Any]:
     """The live asset of each dataset an event at ``at`` names (``rules.revive``), with the
-    event's facets applied when it is ``fresh``. Assets are models or rows."""
+    event's facets applied where they are the newest (``rules.newer``). Assets are models or rows."""
     live: dict[Key, Any] = {}
     for dataset in datasets:
         asset = assets[key(dataset)]
         if revive(asset, at):
             live[key(dataset)] = asset
-        if fresh:
-            dataset_facets(asset, dataset)
+        dataset_facets(asset, dataset, at)
     return live

@@ -12,7 +12,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, delete, func, select,
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
+from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run, RunDataset
 from dlv.db.sql import insert_on_conflict
 from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
 from dlv.openlineage._facets import ORIGIN, Applied
@@ -192,10 +192,12 @@ async def prune(session: AsyncSession, received_before: datetime) -> int:
 async def replay(session: AsyncSession) -> int:
     """Rebuild everything OpenLineage produced from the event log, in event-time order.
 
-    Runs, aliases and OpenLineage edges are erased and re-derived; assets and processes keep
+    Runs with what they read and wrote, aliases and OpenLineage edges are erased and
+    re-derived; assets and processes keep
     their ids (and whatever people edited by hand), so links to them stay valid.
     """
     await session.execute(delete(LineageEdge).where(LineageEdge.origin == ORIGIN))
+    await session.execute(delete(RunDataset))
     await session.execute(delete(Run))
     await session.execute(delete(AssetAlias))
     await session.execute(update(Process).values(last_run_state=None, last_run_at=None))

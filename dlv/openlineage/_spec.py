@@ -97,11 +97,26 @@ class JobTypeJobFacet(_Facet, rename="camel"):
     processing_type: str | None = None
 
 
+class Tag(msgspec.Struct):
+    key: str
+    value: str | None = None
+    source: str | None = None
+    # A tag of one column (dataset tags facet): kept in the event, not on the asset.
+    field: str | None = None
+
+
+class TagsFacet(_Facet):
+    """The ``tags`` job, dataset and run facet (spec facet 1-0-0)."""
+
+    tags: list[Tag] = []
+
+
 class JobFacets(msgspec.Struct, rename="camel"):
     sql: SqlJobFacet | None = None
     documentation: DocumentationFacet | None = None
     ownership: OwnershipFacet | None = None
     job_type: JobTypeJobFacet | None = None
+    tags: TagsFacet | None = None
 
 
 class Job(msgspec.Struct):
@@ -188,6 +203,7 @@ class DatasetFacets(msgspec.Struct, rename="camel"):
     symlinks: SymlinksFacet | None = None
     lifecycle_state_change: LifecycleStateChangeFacet | None = None
     dataset_type: DatasetTypeFacet | None = None
+    tags: TagsFacet | None = None
 
 
 class Dataset(msgspec.Struct):
