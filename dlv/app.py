@@ -30,6 +30,7 @@ from dlv.events import EventBroker, EventController, redis_events
 from dlv.db.models import metadata
 from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
 from dlv.health import health
+from dlv.history import HistoryController
 from dlv.lib.exceptions import BadRequest, exception_handlers
 from dlv.lib.gc_tuning import restore_defaults, tune_for_serving
 from dlv.lib.http_policy import add_security_headers, body_too_large_handler, cors_config
@@ -145,6 +146,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([NodeTypeController, NodeController])
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
         app_config.route_handlers.append(AuditController)
+        app_config.route_handlers.append(HistoryController)
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)
