@@ -140,6 +140,9 @@ async def test_symlinks_drop_and_rename(client, session_factory, ingest_headers,
     )
     assert by_alias.status_code == 200, by_alias.text
     assert {node["name"] for node in by_alias.json()["nodes"]} == {"write", "db.orders", "read"}
+    table = next(node for node in by_alias.json()["nodes"] if node["name"] == "db.orders")
+    listed = (await client.get(f"/api/lineage/assets/{table['id']}", headers=reader_headers)).json()
+    assert [(alias["namespace"], alias["name"]) for alias in listed["aliases"]] == [("postgres://db:5432", "/warehouse/orders")]
     renamed = output("orders_v2", lifecycleStateChange={"lifecycleStateChange": "RENAME", "previousIdentifier": {"namespace": "postgres://db:5432", "name": "/warehouse/orders"}})
     await post(client, ingest_headers, run_event("rename", "r3", "COMPLETE", T2, outputs=[renamed]))
     dropped = output("orders_v2", lifecycleStateChange={"lifecycleStateChange": "DROP"})
