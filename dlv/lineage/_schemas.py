@@ -62,6 +62,15 @@ class AssetUpdate(msgspec.Struct, forbid_unknown_fields=True):
     fields: list[Field] | Unset = UNSET
 
 
+class AliasRead(msgspec.Struct):
+    """Another name of an asset: ``type`` is the symlink's (TABLE, LOCATION...), RENAME for a
+    former name, or null."""
+
+    namespace: str
+    name: str
+    type: str | None
+
+
 class AssetRead(msgspec.Struct):
     id: UUID
     namespace: str
@@ -76,6 +85,7 @@ class AssetRead(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    aliases: list[AliasRead] = []
 
 
 class ProcessCreate(msgspec.Struct, forbid_unknown_fields=True):

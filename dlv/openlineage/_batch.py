@@ -258,6 +258,7 @@ class BatchMapper:
             rows = [{"namespace": ns, "name": name, "kind": kinds[(ns, name)]} for ns, name in missing]
             await connection.execute(INSERT_ASSETS, with_defaults(ASSETS, rows, NEW_ASSET_COLUMNS))
             assets.update(await self._find_assets(connection, missing))
+        asset_ids = {item: asset.id for item, asset in assets.items()}
         for step in steps:
             datasets = named.get(id(step))
             if datasets is None:
@@ -266,7 +267,7 @@ class BatchMapper:
             live = live_assets(datasets, assets, step.event.event_time)
             await link_nodes(self.session, datasets, live)
             step.live = live
-            step.applied.resolved([*step.event.inputs, *step.event.outputs], {item: asset.id for item, asset in assets.items()})
+            step.applied.resolved([*step.event.inputs, *step.event.outputs], asset_ids)
         changed = list({id(asset): asset for asset in assets.values() if asset.changed}.values())
         if changed:
             for asset in changed:

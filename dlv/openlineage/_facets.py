@@ -120,6 +120,16 @@ def _add_tags(item: Any, facet: TagsFacet | None) -> None:
         item.tags = [*item.tags, *new][:TAGS_MAX]
 
 
+def table_symlink(dataset: Dataset) -> Key | None:
+    """The table name a dataset named otherwise declares among its symlinks (type TABLE)."""
+    if dataset.facets.symlinks is None:
+        return None
+    for identifier in dataset.facets.symlinks.identifiers:
+        if (identifier.type or "").upper() == "TABLE" and key(identifier) != key(dataset):
+            return key(identifier)
+    return None
+
+
 def lifecycle(dataset: Dataset) -> str | None:
     change = dataset.facets.lifecycle_state_change
     return change.lifecycle_state_change if change is not None else None

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from dlv.db.models import AssetAlias, DataAsset, LineageEdge, Process, Run
 from dlv.db.sql import pair_params, with_defaults
@@ -35,6 +36,7 @@ from dlv.openlineage._facets import (
     parent_job,
     run_datasets,
     run_error,
+    table_symlink,
 )
 from dlv.openlineage._nodes import link_nodes
 from dlv.openlineage._spec import Dataset, DatasetEvent, Event, Job, JobEvent, JobRef, RunEvent, invalid
@@ -140,6 +142,9 @@ class EventMapper:
                 f"{run_id!r} already belongs to job {owner.namespace}/{owner.name} (a runId names one run of one job)",
             )
         fresh = advance_run(run, state, at, run_error(event))
+        # A run's updated_at is its newest event's time, which advance_run keeps; marked as set so
+        # advanced-alchemy's flush hook does not stamp the wall clock over it when it stayed.
+        flag_modified(run, "updated_at")
         await self.session.flush()
         return run, fresh, previous
 
@@ -162,6 +167,8 @@ class EventMapper:
             change = dataset.facets.lifecycle_state_change
             if lifecycle(dataset) == "RENAME" and change.previous_identifier and fresh:
                 await self._rename(key(change.previous_identifier), key(dataset))
+            if (table := table_symlink(dataset)) is not None:
+                await self._prefer_table_name(key(dataset), table)
         keys = list(dict.fromkeys(key(dataset) for dataset in datasets))
         assets = await self._find_assets(keys)
         # Sorted, so concurrent events inserting the same new datasets wait for each other in
@@ -210,18 +217,37 @@ class EventMapper:
         if values:
             await self.session.execute(INSERT_ALIASES, with_defaults(ALIASES, values, NEW_ALIAS_COLUMNS))
 
-    async def _rename(self, previous: Key, new: Key) -> None:
-        """The asset moves to its new name with its id, so its lineage history stays with it;
-        the old name becomes an alias."""
+    async def _prefer_table_name(self, named: Key, table: Key) -> None:
+        """A dataset named by where it is stored (an HDFS location) whose symlinks give its table
+        name is kept under the table name, whichever producer DLV heard first: Spark names the
+        location with the table as a symlink, Hive the table with the location as a symlink,
+        and both meet at one asset called by the table's name, the location its alias."""
+        found = await self._find_assets([named, table])
+        own, known_table = found.get(named), found.get(table)
+        if own is None:
+            if known_table is None:
+                row = {"namespace": table[0], "name": table[1], "kind": asset_kind(Dataset(namespace=table[0], name=table[1]))}
+                await self.session.execute(INSERT_ASSETS, with_defaults(ASSETS, [row], NEW_ASSET_COLUMNS))
+                known_table = (await self._find_assets([table]))[table]
+            row = {"namespace": named[0], "name": named[1], "type": None, "asset_id": known_table.id}
+            await self.session.execute(INSERT_ALIASES, with_defaults(ALIASES, [row], NEW_ALIAS_COLUMNS))
+        elif known_table is None and (key(own) == named or table < key(own)):
+            # Of two table names declared for one dataset, the smaller: the same in any order.
+            await self._rename(key(own), table, alias_type=None)
+
+    async def _rename(self, previous: Key, new: Key, alias_type: str | None = "RENAME") -> None:
+        """The asset ``previous`` names (its own name or one of its aliases) moves to its new
+        name with its id, so its lineage history stays with it; its former name becomes an
+        alias. Nothing happens when ``new`` already names an asset."""
         old = (await self._find_assets([previous])).get(previous)
-        if old is None or (old.namespace, old.name) != previous:
+        if old is None or await self._find_assets([new]):
             return
-        if await self._find_assets([new]):
-            return
-        await self.session.execute(delete(AssetAlias).where(AssetAlias.namespace == new[0], AssetAlias.name == new[1]))
+        former = key(old)
         old.namespace, old.name = new
+        if "datasetType" not in (old.facet_times or {}):  # a kind read from the name follows the name
+            old.kind = asset_kind(Dataset(namespace=new[0], name=new[1]))
         await self.session.flush()
-        self.session.add(AssetAlias(namespace=previous[0], name=previous[1], type="RENAME", asset_id=old.id))
+        self.session.add(AssetAlias(namespace=former[0], name=former[1], type=alias_type, asset_id=old.id))
 
     async def _drop(self, asset: DataAsset, at: datetime) -> bool:
         """Retire a dropped asset, unless lineage shows it in use after the drop (a late event)."""

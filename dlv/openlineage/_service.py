@@ -162,6 +162,25 @@ def publish_applied(session: AsyncSession, applied: Applied, events: EventBroker
         )
 
 
+class EventLog:
+    """Reads of the raw event log."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self, *, run_id: str | None, job_namespace: str | None, job_name: str | None, limit: int, offset: int
+    ) -> tuple[list[LineageEvent], int]:
+        """One page of events, newest first, and how many match."""
+        statement = select(LineageEvent)
+        for column, value in ((LineageEvent.run_id, run_id), (LineageEvent.job_namespace, job_namespace), (LineageEvent.job_name, job_name)):
+            if value is not None:
+                statement = statement.where(column == value)
+        total = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        ordered = statement.order_by(LineageEvent.received_at.desc(), LineageEvent.id.desc()).limit(limit).offset(offset)
+        return list(await self.session.scalars(ordered)), total
+
+
 async def prune(session: AsyncSession, received_before: datetime) -> int:
     """Delete the raw events received before ``received_before``; return how many. The lineage,
     runs and health they produced stay as they are: only ``replay`` reads the log, and after a

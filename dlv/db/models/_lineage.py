@@ -7,7 +7,7 @@ from uuid import UUID
 from advanced_alchemy.base import UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 ASSET = "asset"
 PROCESS = "process"
@@ -33,6 +33,10 @@ class DataAsset(UUIDAuditBase):
     facet_times: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict, server_default=text("'{}'"))
     # A deleted asset keeps its row (and its retired edges) so past lineage stays answerable.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None, index=True)
+    # The other names events call it by (symlinks, renames); read with the asset, never written through it.
+    aliases: Mapped[list["AssetAlias"]] = relationship(  # noqa: F821  (dlv.db.models._openlineage)
+        lazy="selectin", viewonly=True, order_by="(AssetAlias.namespace, AssetAlias.name)"
+    )
 
 
 class Process(UUIDAuditBase):

@@ -13,6 +13,7 @@ import pytest
 
 from dlv.openlineage import parse_event
 from dlv.openlineage._service import ingest, replay
+from tests.integration.openlineage.conftest import corpus_files, fixture_events, post
 from tests.integration.openlineage.test_batch import START, snapshot, stream, wipe
 
 
@@ -48,3 +49,23 @@ async def test_any_arrival_order_and_replay_leave_the_same_lineage(session_facto
         await session.commit()
     assert current(await snapshot(session_factory)) == expected
 
+
+
+async def post_all(client, session_factory, headers, events: list[dict]) -> dict:
+    await wipe(session_factory)
+    for event in events:
+        response = await post(client, headers, event)
+        assert response.status_code == 201, response.text
+    return current(await snapshot(session_factory))
+
+
+async def test_the_real_corpus_leaves_the_same_lineage_sent_in_order_reversed_or_shuffled(client, session_factory, ingest_headers) -> None:
+    """Real Spark, Airflow, dbt, Flink, Hive, Debezium and Marquez events (with symlinks,
+    CREATE/DROP lifecycle changes, parents and column lineage), through the HTTP API."""
+    events = [event for name in corpus_files() for event in fixture_events(name)]
+    in_order = sorted(events, key=lambda event: event["eventTime"])
+
+    expected = await post_all(client, session_factory, ingest_headers, in_order)
+    assert len(expected["processes"]) > 40 and expected["current_edges"]
+    for order in (list(reversed(in_order)), random.Random(7).sample(events, len(events))):
+        assert await post_all(client, session_factory, ingest_headers, order) == expected

@@ -18,7 +18,7 @@ import pytest
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import select
 
-from dlv.db.models import DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run, RunDataset
+from dlv.db.models import AssetAlias, DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run, RunDataset
 from dlv.graph import OUTBOX_FLAG
 from dlv.lib.exceptions import BadRequest
 from dlv.openlineage import IngestWriter, ingest, parse_event
@@ -145,7 +145,7 @@ async def snapshot(session_factory) -> dict[str, Any]:
 
 async def wipe(session_factory) -> None:
     async with session_factory() as session:
-        for model in (GraphOutbox, LineageEdge, RunDataset, Run, LineageEvent, DataAsset, Process):
+        for model in (GraphOutbox, LineageEdge, RunDataset, Run, LineageEvent, AssetAlias, DataAsset, Process):
             await session.execute(model.__table__.delete())
         await session.commit()
 
