@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/lineage/assets/{asset_id:uuid}/versions"): READ,
     ("GET", "/api/lineage/assets/{asset_id:uuid}/versions/diff"): READ,
     ("GET", "/api/lineage/impact"): READ,
+    ("GET", "/api/lineage/paths"): READ,
     ("GET", "/api/search"): READ,
     ("POST", "/api/v1/lineage"): INGEST,
     ("GET", "/api/v1/events/lineage"): READ,
