@@ -282,7 +282,7 @@ class LineageGraph:
                 await self.session.execute(
                     select(
                         DataAsset.id, DataAsset.namespace, DataAsset.name, DataAsset.kind,
-                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id,
+                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id, DataAsset.quality,
                     ).where(self._among(DataAsset.id, chunk))
                 )
             )
@@ -295,6 +295,7 @@ class LineageGraph:
                 id=row.id, type=ASSET, namespace=row.namespace, name=row.name, kind=row.kind, depth=depth_of[row.id].depth,
                 owner=row.owner, criticality=row.criticality,
                 health=node_status.get(row.node_id, "unknown") if row.node_id else "unknown", node_id=row.node_id,
+                quality=row.quality.get("status") if isinstance(row.quality, dict) else None,
             )
             for row in asset_rows
         ]
@@ -366,6 +367,13 @@ class LineageGraph:
                     RootCause(
                         id=node.id, type=PROCESS, namespace=node.namespace, name=node.name, distance=node.depth,
                         health=node.health, reason="its last run failed",
+                    )
+                )
+            if node.type == ASSET and node.quality == "failing":
+                causes.append(
+                    RootCause(
+                        id=node.id, type=ASSET, namespace=node.namespace, name=node.name, distance=node.depth,
+                        health=node.health, reason="its data quality checks fail",
                     )
                 )
             if node.type == ASSET and node.node_id and node.health == "error" and node.node_id not in seen_catalog:

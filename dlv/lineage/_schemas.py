@@ -71,6 +71,20 @@ class AliasRead(msgspec.Struct):
     type: str | None
 
 
+class FailingAssertion(msgspec.Struct):
+    assertion: str
+    column: str | None = None
+
+
+class Quality(msgspec.Struct):
+    """The newest data quality assertions a run reported on an asset (OpenLineage
+    ``dataQualityAssertions``)."""
+
+    status: Literal["passing", "failing"]
+    failing: list[FailingAssertion]
+    total: int
+
+
 class AssetRead(msgspec.Struct):
     id: UUID
     namespace: str
@@ -86,6 +100,7 @@ class AssetRead(msgspec.Struct):
     updated_at: datetime
     deleted_at: datetime | None
     aliases: list[AliasRead] = []
+    quality: Quality | None = None
 
 
 class ProcessCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -193,6 +208,8 @@ class GraphNode(msgspec.Struct, omit_defaults=True):
     health: str = "unknown"
     node_id: UUID | None = None
     fields: list[str] | None = None
+    # passing / failing: the newest data quality assertions reported on an asset
+    quality: str | None = None
 
 
 class GraphEdge(msgspec.Struct, omit_defaults=True):

@@ -194,6 +194,22 @@ class DatasetTypeFacet(_Facet, rename="camel"):
     sub_type: str | None = None
 
 
+class Assertion(msgspec.Struct):
+    assertion: str
+    success: bool
+    column: str | None = None
+
+
+class DataQualityAssertionsFacet(_Facet):
+    assertions: list[Assertion] = []
+
+
+class InputFacets(msgspec.Struct, rename="camel"):
+    """The input dataset facets DLV maps (``inputFacets``)."""
+
+    data_quality_assertions: DataQualityAssertionsFacet | None = None
+
+
 class DatasetFacets(msgspec.Struct, rename="camel"):
     schema: SchemaFacet | None = None
     column_lineage: ColumnLineageFacet | None = None
@@ -204,12 +220,15 @@ class DatasetFacets(msgspec.Struct, rename="camel"):
     lifecycle_state_change: LifecycleStateChangeFacet | None = None
     dataset_type: DatasetTypeFacet | None = None
     tags: TagsFacet | None = None
+    # An input facet by the spec; Marquez's own demo data sends it among the dataset facets.
+    data_quality_assertions: DataQualityAssertionsFacet | None = None
 
 
-class Dataset(msgspec.Struct):
+class Dataset(msgspec.Struct, rename="camel"):
     namespace: Namespace
     name: Name
     facets: DatasetFacets = msgspec.field(default_factory=DatasetFacets)
+    input_facets: InputFacets = msgspec.field(default_factory=InputFacets)
 
 
 # --- events
