@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.auth import requires_ingest, requires_viewer
 from dlv.db.models import LineageEvent
 from dlv.lib.exceptions import BadRequest
+from dlv.lib.input_policy import READS_OWN_BODY, Offset, check_json_body
 from dlv.observability import counting_ingest
 from dlv.openlineage._schemas import EventRead, IngestResult
 from dlv.openlineage._spec import RunEvent, parse_event
@@ -42,6 +43,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
             raise _too_large(limit)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
+        check_json_body(bytes(received))
         return bytes(received)
     if encoding != "gzip":
         raise BadRequest(f"Content-Encoding {encoding!r} is not supported: send the event as is or gzip-compressed.")
@@ -52,6 +54,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
         raise BadRequest("The body is not valid gzip although Content-Encoding says gzip: compress it with gzip or drop the header.") from None
     if len(body) > limit or inflater.unconsumed_tail:
         raise _too_large(limit)
+    check_json_body(body)
     return body
 
 
@@ -60,7 +63,7 @@ class OpenLineageController(Controller):
     tags = ["openlineage"]
 
     # The size limit is a setting (read in read_body), so Litestar's fixed default is turned off here.
-    @post("/lineage", guards=[requires_ingest], request_max_body_size=None, status_code=201, summary="Receive one OpenLineage event")
+    @post("/lineage", guards=[requires_ingest], request_max_body_size=None, opt={READS_OWN_BODY: True}, status_code=201, summary="Receive one OpenLineage event")
     async def receive(self, request: Request[Any, Any, Any]) -> Response[IngestResult]:
         """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
         optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
@@ -86,7 +89,7 @@ class OpenLineageController(Controller):
         job_namespace: FromQuery[str | None] = None,
         job_name: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
     ) -> OffsetPagination[EventRead]:
         if not 1 <= limit <= 500 or offset < 0:
             raise BadRequest("limit must be between 1 and 500 and offset at least 0.")

@@ -22,6 +22,9 @@ TERMINAL_STATES = frozenset({"COMPLETE", "ABORT", "FAIL"})
 Namespace = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 RunId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# The lengths of the columns they are stored in (dlv.db.models).
+SymlinkType = Annotated[str, msgspec.Meta(max_length=50)]
+Producer = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
 class _Facet(msgspec.Struct, kw_only=True):
@@ -155,7 +158,7 @@ class DataSourceFacet(_Facet):
 class SymlinkIdentifier(msgspec.Struct):
     namespace: Namespace
     name: Name
-    type: str | None = None
+    type: SymlinkType | None = None
 
 
 class SymlinksFacet(_Facet):
@@ -200,7 +203,7 @@ class Dataset(msgspec.Struct):
 class _Event(msgspec.Struct, kw_only=True, rename="camel"):
     event_time: datetime
     # Required by the spec, but real producers (Marquez's own demo data) omit schemaURL.
-    producer: str | None = None
+    producer: Producer | None = None
     schema_url: str | None = msgspec.field(default=None, name="schemaURL")
 
 
@@ -286,6 +289,10 @@ def parse_event(body: bytes) -> ParsedEvent:
         raise invalid(*_error_path(str(exc))) from None
     if event.event_time.tzinfo is None:  # some producers omit the offset; the spec means UTC
         event.event_time = event.event_time.replace(tzinfo=timezone.utc)
+    try:
+        event.event_time.astimezone(timezone.utc)
+    except OverflowError:
+        raise invalid("$.eventTime", "lies outside the years 1 to 9999 in UTC (send a real instant)") from None
     # Sorted keys make the hash independent of how the producer ordered the JSON.
     digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
     return ParsedEvent(event=event, payload=payload, event_hash=digest, text=body.decode())
