@@ -79,7 +79,7 @@ def migrate() -> None:
     from dlv.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, secret_key=settings.secret_key)
     click.echo("Database is up to date.")
 
 
@@ -121,7 +121,7 @@ def serve(workers: int, reload: bool) -> None:
     # Every line from here on is a log line in DLV_LOG_FORMAT (JSON by default), uvicorn's
     # included: it gets no logging config of its own, and DLV writes the access lines.
     configure_logging(settings.log_level, settings.log_format)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, secret_key=settings.secret_key)
     asyncio.run(_bootstrap_admin(settings))
     logging.getLogger("dlv").info("DLV listening on http://%s:%s (API docs at /schema)", settings.host, settings.port)
     with shared_worker_metrics(workers):

@@ -115,7 +115,9 @@ class ApiNodeType(NodeType[ApiConfig]):
     label = "HTTP API"
     description = "An HTTP or HTTPS service, checked through a health endpoint."
     config_type = ApiConfig
-    secret_fields = ("auth.token", "auth.password")
+    # Header values are credentials as often as not (X-API-Key, Cookie): the whole map is
+    # stored encrypted and never returned, like auth.
+    secret_fields = ("headers", "auth.token", "auth.password")
 
     def validate(self, config: ApiConfig) -> ApiConfig:
         _check_base_url(config.base_url)
