@@ -27,11 +27,18 @@ T = TypeVar("T")
 
 
 def _settings() -> Settings:
+    from dlv.observability import configure_logging
+
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         click.echo(f"dlv: {exc}", err=True)
         sys.exit(2)
+    # Every command reads its settings before it imports the rest of DLV, so from here on
+    # whatever it logs, or Python warns (a dependency's deprecation notice), is a log line in
+    # DLV_LOG_FORMAT rather than raw text on stderr.
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
 
 
 @asynccontextmanager

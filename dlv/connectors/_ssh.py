@@ -9,10 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import warnings
 from typing import Annotated, Any
 
-import asyncssh
 import msgspec
+
+# asyncssh names cryptography's DSA classes in its type hints, and recent cryptography releases
+# warn on every such access: five lines at each import, which a user reads as something wrong
+# with DLV. They announce cryptography's own plan (dropping DSA), which asyncssh will follow, so
+# they are ignored here, for asyncssh's modules only; every other warning reaches the logs
+# (configure_logging).
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"asyncssh(\.|$)")
+import asyncssh  # noqa: E402  (after the filter above)
 
 from dlv.connectors._checklist import Checklist, describe_error
 from dlv.connectors._network import NetworkPolicy, endpoint, reach

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections import Counter, deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +31,25 @@ from dlv.lineage._schemas import (
     RootCause,
 )
 
+log = logging.getLogger(__name__)
 CHUNK = 5000
 CRITICALITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
 RUN_HEALTH = {"COMPLETE": "ok", "FAIL": "failed", "ABORT": "failed", "START": "running", "RUNNING": "running"}
 UNHEALTHY = {"failed", "error"}
 IMPACT_CSV_COLUMNS = ("id", "type", "namespace", "name", "kind", "distance", "owner", "criticality", "health")
+
+
+def _stored_mappings(edge_id: UUID, stored: list[dict[str, Any]] | None) -> list[ColumnMapping]:
+    """An edge's column mappings as typed values: JSON keeps ``source_asset_id`` as a string,
+    and only a UUID compares equal to the asset ids a traversal walks. A mapping that no longer
+    fits the schema is left out (and logged) rather than failing the whole answer."""
+    mappings = []
+    for item in stored or []:
+        try:
+            mappings.append(msgspec.convert(item, ColumnMapping))
+        except msgspec.ValidationError as exc:
+            log.warning("edge %s: a stored column mapping is unreadable and left out: %s", edge_id, exc)
+    return mappings
 
 
 def _chunks(ids: list[UUID]) -> Iterable[list[UUID]]:
@@ -142,7 +158,7 @@ class LineageGraph:
                 select(LineageEdge.id, LineageEdge.origin, LineageEdge.columns).where(self._among(LineageEdge.id, chunk))
             )
             for edge_id, origin, mapped in rows:
-                details[edge_id] = (origin, [ColumnMapping(**item) for item in mapped or []])
+                details[edge_id] = (origin, _stored_mappings(edge_id, mapped))
         return details
 
     async def _declared_fields(self, traversal: Traversal) -> dict[UUID, set[str]]:
@@ -181,6 +197,7 @@ class LineageGraph:
             in_edges.setdefault(hop.target_id, []).append(hop)
 
         used: dict[UUID, list[ColumnMapping]] = {}
+        crossed: set[UUID] = set()  # edges the field really travelled (both ends reached)
         fields_by_node: dict[UUID, set[str]] = {start.asset.id: {field}}
         depths: dict[UUID, int] = {start.asset.id: 0}
 
@@ -192,7 +209,10 @@ class LineageGraph:
                 node_id, name, owner_asset, depth = queue.popleft()
                 for hop in (out_edges if forward else in_edges).get(node_id, []):
                     other = hop.target_id if forward else hop.source_id
-                    for next_state in self._field_steps(hop, types, name, owner_asset, forward, mappings, used, declared_fields):
+                    steps = self._field_steps(hop, types, name, owner_asset, forward, mappings, used, declared_fields)
+                    if steps:
+                        crossed.add(hop.id)
+                    for next_state in steps:
                         key = (other, next_state[0], next_state[1])
                         if key in seen:
                             continue
@@ -209,8 +229,8 @@ class LineageGraph:
         if direction in ("upstream", "both"):
             walk(False)
         nodes = {node_id: traversal.nodes[node_id] for node_id in depths}
-        edges = [hop for hop in traversal.edges if hop.id in used]
-        narrowed = {edge_id: (mappings[edge_id][0], columns) for edge_id, columns in used.items()}
+        edges = [hop for hop in traversal.edges if hop.id in crossed]
+        narrowed = {hop.id: (mappings.get(hop.id, (None, []))[0], used.get(hop.id, [])) for hop in edges}
         return Traversal(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source), fields_by_node, narrowed
 
     @staticmethod
@@ -232,7 +252,6 @@ class LineageGraph:
         source_type, target_type = types[hop.source_id], types[hop.target_id]
         columns = mappings.get(hop.id, ("", []))[1]
         steps: list[tuple[str, UUID | None]] = []
-        used.setdefault(hop.id, [])
         if source_type == ASSET and target_type == PROCESS:
             if forward:
                 return [(name, hop.source_id)]
@@ -246,7 +265,7 @@ class LineageGraph:
                 continue
             if source_type == PROCESS and forward and mapping.source_asset_id not in (None, owner_asset):
                 continue
-            if mapping not in used[hop.id]:
+            if mapping not in used.setdefault(hop.id, []):
                 used[hop.id].append(mapping)
             steps.append((far, mapping.source_asset_id if source_type == PROCESS and not forward else None))
         return steps

@@ -99,6 +99,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Python's warnings (a dependency's deprecation notice, say) become log records of the
+    # "py.warnings" logger, so they come out in DLV_LOG_FORMAT like every other line instead of
+    # as raw text between JSON lines.
+    logging.captureWarnings(True)
     # uvicorn's loggers pass their records up to the root handler instead of printing their own
     # (uvicorn configures them before it imports the app); its access lines are left out, as
     # DLV's own "dlv.access" line says the same plus route, duration and request id.
@@ -106,3 +110,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Alembic announces each of its autogenerate plugins at INFO on every migration run.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

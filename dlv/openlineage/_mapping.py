@@ -24,6 +24,7 @@ from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, No
 from dlv.lineage import EdgeWriter
 from dlv.lineage._schemas import ColumnMapping
 from dlv.openlineage._spec import (
+    FIELD_NAME_MAX,
     TERMINAL_STATES,
     ColumnLineageField,
     Dataset,
@@ -113,6 +114,8 @@ def _flatten(fields: Iterable[SchemaField], prefix: str = "") -> list[dict[str, 
     flat: list[dict[str, Any]] = []
     for field in fields:
         name = f"{prefix}{field.name}"
+        if len(name) > FIELD_NAME_MAX:  # each part fits, the dotted path does not: kept in the raw event only
+            continue
         flat.append({key: value for key, value in (("name", name), ("type", field.type), ("description", field.description)) if value})
         flat.extend(_flatten(field.fields, f"{name}."))
     return flat

@@ -77,3 +77,17 @@ def test_dockerignore_keeps_local_state_and_secrets_out() -> None:
     # What the build copies must not be ignored.
     for needed in ("dlv", "frontend", "pyproject.toml", "README.md", "plugins/dlv-ssh"):
         assert needed not in ignored
+
+
+def test_the_image_installs_the_locked_versions_with_their_hashes() -> None:
+    """The image gets the same dependency versions as `make run`: exported from uv.lock with
+    hashes, installed with pip's hash checking, and DLV's own wheels without dependencies."""
+    stages = _stages()
+    build_runs = " ".join(arg for op, arg in stages["python-build"] if op == "RUN")
+    runtime_runs = " ".join(arg for op, arg in stages["runtime"] if op == "RUN")
+    assert any(op == "COPY" and "uv.lock" in arg for op, arg in stages["python-build"])
+    assert "uv export --locked" in build_runs and "--require-hashes -r scripts/uv-requirements.txt" in build_runs
+    assert "pip install --require-hashes -r /tmp/requirements.txt" in runtime_runs
+    assert "pip install --no-deps /tmp/wheels/" in runtime_runs
+    ignored = DOCKERIGNORE.read_text().splitlines()
+    assert "!scripts/uv-requirements.txt" in ignored and "uv.lock" not in ignored

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from litestar.testing import AsyncTestClient
 
 from dlv.app import create_app
 from dlv.config import Settings
-from tests.integration.observability.conftest import Served, dlv_serve
+from tests.integration.observability.conftest import DLV, Served, dlv_serve
 
 ADMIN_PASSWORD = "log-test-Pa55word-e4b1"
 WRONG_PASSWORD = "log-test-Wr0ngword-77c2"
@@ -30,7 +32,9 @@ GENERATED_ID = r"[0-9a-f]{32}"
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    with dlv_serve(tmp_path, DLV_ADMIN_PASSWORD=ADMIN_PASSWORD) as server:
+    # PYTHONWARNINGS=always shows every warning, even those Python hides by default: each must
+    # still come out as a JSON line.
+    with dlv_serve(tmp_path, DLV_ADMIN_PASSWORD=ADMIN_PASSWORD, PYTHONWARNINGS="always") as server:
         yield server
 
 
@@ -51,12 +55,7 @@ def test_dlv_serve_writes_json_lines_with_the_request_id_and_no_secret(served: S
     time.sleep(0.5)  # let the last access line reach the file
 
     lines = served.lines()
-    parsed = []
-    for line in lines:
-        try:
-            parsed.append(json.loads(line))
-        except json.JSONDecodeError:
-            pytest.fail(f"not a JSON log line: {line!r}")
+    parsed = _json_lines(lines)
     assert any(entry["event"].startswith("Uvicorn running on") for entry in parsed)  # uvicorn's own lines too
     access = {entry["request_id"]: entry for entry in parsed if entry.get("logger") == "dlv.access"}
     for response, route, status in ((login, "/api/auth/login", 200), (refused, "/api/auth/login", 401), (me, "/api/auth/me", 200)):
@@ -93,6 +92,29 @@ def probe_app(settings: Settings):
     app = create_app(settings)
     app.register(log_inside_a_request)
     return app
+
+
+def _json_lines(lines: list[str]) -> list[dict[str, Any]]:
+    parsed = []
+    for line in lines:
+        try:
+            parsed.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"not a JSON log line: {line!r}")
+    return parsed
+
+
+def test_one_shot_commands_print_warnings_as_log_lines_and_never_the_dsa_notice(tmp_path: Path) -> None:
+    """What a new user sees first: `dlv migrate` and `dlv token list` on a fresh data folder
+    write nothing to stderr but JSON log lines, even with every Python warning switched on,
+    and asyncssh's DSA deprecation notice (cryptography's, not DLV's) is not among them."""
+    env = {**os.environ, "DLV_DATA_DIR": str(tmp_path), "PYTHONWARNINGS": "always"}
+    env.pop("DLV_DATABASE_URL", None)
+    for command in (["migrate"], ["token", "list"]):
+        done = subprocess.run([str(DLV), *command], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        records = _json_lines(done.stderr.splitlines())
+        assert not [record for record in records if "DSA" in record["event"]]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -96,6 +96,12 @@ MALFORMED: list[tuple[str, bytes, str]] = [
     ("documentation a string", change(job_facet("documentation", "docs")), "$.job.facets.documentation"),
     ("parent without job", change(run_facet("parent", {"run": {"runId": "p"}})), "$.run.facets.parent.job"),
     ("errorMessage without message", change(run_facet("errorMessage", {"programmingLanguage": "java"})), "$.run.facets.errorMessage.message"),
+    # Longer than the asset's field list and the edges' column mappings keep (and serve back).
+    ("schema field name too long", change(dataset_facet("schema", {"fields": [{"name": "f" * 1001}]})), "$.outputs[0].facets.schema.fields[0].name"),
+    ("empty schema field name", change(dataset_facet("schema", {"fields": [{"name": ""}]})), "$.outputs[0].facets.schema.fields[0].name"),
+    ("columnLineage output field too long", change(dataset_facet("columnLineage", {"fields": {"t" * 1001: {"inputFields": []}}})), "$.outputs[0].facets.columnLineage.fields"),
+    ("columnLineage input field too long", change(dataset_facet("columnLineage", {"fields": {"total": {"inputFields": [{"namespace": "n", "name": "o", "field": "a" * 1001}]}}})), "inputFields[0].field"),
+    ("symlink type too long", change(dataset_facet("symlinks", {"identifiers": [{"namespace": "n", "name": "o", "type": "T" * 51}]})), "$.outputs[0].facets.symlinks.identifiers[0].type"),
     ("dataset event without name", json.dumps({"eventTime": "2024-06-01T10:00:00Z", "dataset": {"namespace": "n"}}).encode(), "$.dataset.name"),
 ]
 
