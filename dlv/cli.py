@@ -122,6 +122,7 @@ def serve(workers: int, reload: bool) -> None:
     import uvicorn
 
     from dlv.db.migrate import upgrade
+    from dlv.config import proxy_options
     from dlv.observability import configure_logging, shared_worker_metrics
 
     settings = _settings()
@@ -138,6 +139,7 @@ def serve(workers: int, reload: bool) -> None:
             host=settings.host,
             port=settings.port,
             workers=workers,
+            **proxy_options(settings),
             reload=reload,
             log_level=settings.log_level.lower(),
             log_config=None,
