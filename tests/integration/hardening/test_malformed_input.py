@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from dlv.app import alchemy_config
 
-from dlv.db.models import Dashboard, DataAsset, LineageEvent, Node, Process, User
+from dlv.db.models import AuditEntry, Dashboard, DataAsset, LineageEvent, Node, Process, User
 from dlv.lib.exceptions import exception_handlers
 from dlv.lib.input_policy import MAX_JSON_DEPTH
 from tests.integration.hardening.conftest import Client, issue_api_token
@@ -227,3 +227,15 @@ async def test_a_failed_statement_does_not_carry_its_values(settings, session_fa
 
     assert secret not in str(failure.value)
     assert "parameters hidden" in str(failure.value)
+
+
+async def test_the_longest_namespace_and_name_are_stored_and_audited(client: Client, admin_headers, session_factory) -> None:
+    # Found by the fuzzer on PostgreSQL: "namespace/name" outgrew the audit log's entity_name column.
+    body = {"namespace": "n" * 500, "name": "p" * 1000}
+
+    created = await client.post("/api/lineage/processes", json=body, headers=admin_headers)
+
+    assert created.status_code == 201, created.text
+    async with session_factory() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.entity_id == created.json()["id"]))
+    assert entry.entity_name.startswith("n" * 500 + "/p") and len(entry.entity_name) == 1000
