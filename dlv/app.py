@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from advanced_alchemy.extensions.litestar import (
@@ -21,6 +20,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 
 from dlv import __version__
+from dlv.api_docs import swagger_assets, swagger_plugin
 from dlv.audit import AuditActorMiddleware, AuditController
 from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
@@ -99,7 +99,7 @@ def openapi_config() -> OpenAPIConfig:
         version=__version__,
         description="Data lineage: catalog, lineage graph, impact analysis and OpenLineage ingestion.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=[swagger_plugin()],
         components=Components(
             security_schemes={
                 "login": SecurityScheme(
@@ -140,7 +140,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([TokenController, OpenLineageController])
         app_config.route_handlers.extend([NodeTypeController, NodeController])
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
-        app_config.route_handlers.append(AuditController)
+        app_config.route_handlers.extend([AuditController, swagger_assets()])
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)
