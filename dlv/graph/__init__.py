@@ -1,7 +1,7 @@
 """Graph traversal: the GraphStore protocol, the SQL and Neo4j stores, and the projection."""
 
 from dlv.graph._lifespan import neo4j_lifespan
-from dlv.graph._outbox import OUTBOX_FLAG
+from dlv.graph._outbox import OUTBOX_FLAG, outbox_enabled, outbox_write
 from dlv.graph._sql import SqlGraphStore
 from dlv.graph._store import QUERY_TIMEOUT_KEY, Direction, GraphQueryTimeout, GraphStore, Hop, Reached, Traversal
 from dlv.graph.neo4j import FallbackGraphStore, Neo4jGraphStore, Projector
@@ -20,4 +20,6 @@ __all__ = [
     "SqlGraphStore",
     "Traversal",
     "neo4j_lifespan",
+    "outbox_enabled",
+    "outbox_write",
 ]

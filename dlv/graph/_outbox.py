@@ -8,34 +8,47 @@ work (edges added, changed or deleted through the ORM) and bulk UPDATE/DELETE st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import bindparam, event, insert, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from dlv.db.models import GraphOutbox, LineageEdge
 
 OUTBOX_FLAG = "graph_outbox"
-_EDGES = LineageEdge.__table__
+_EDGES, _OUTBOX = LineageEdge.__table__, GraphOutbox.__table__
 
 
-def _enabled(session: Session) -> bool:
+def outbox_enabled(session: Session | Any) -> bool:
+    """Whether ``session`` (sync or async) records edge changes for the Neo4j projection."""
     return bool(session.info.get(OUTBOX_FLAG))
 
 
-def _record(session: Session, edge_ids: list[UUID]) -> None:
-    if not edge_ids:
-        return
+def outbox_write(edge_ids: Iterable[UUID] = (), *, where: Any = None, params: Any = None) -> tuple[Any, Any]:
+    """The one way edge ids reach ``graph_outbox``: (statement, parameters) that record
+    ``edge_ids``, or the ids of the edges matching ``where`` (bound by ``params``, a dict or a
+    list of them for executemany), read in the same statement before the change runs."""
     now = datetime.now(timezone.utc)
-    session.connection().execute(
-        insert(GraphOutbox.__table__), [{"edge_id": edge_id, "created_at": now} for edge_id in dict.fromkeys(edge_ids)]
+    if where is None:
+        return insert(_OUTBOX), [{"edge_id": edge_id, "created_at": now} for edge_id in dict.fromkeys(edge_ids)]
+    statement = insert(_OUTBOX).from_select(
+        ["edge_id", "created_at"], select(_EDGES.c.id, bindparam("outbox_at", type_=_OUTBOX.c.created_at.type)).where(where)
     )
+    if isinstance(params, list):
+        return statement, [{**item, "outbox_at": now} for item in params]
+    return statement, {**(params or {}), "outbox_at": now}
+
+
+def _record(session: Session, edge_ids: list[UUID]) -> None:
+    if edge_ids:
+        session.connection().execute(*outbox_write(edge_ids))
 
 
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
-    if not _enabled(session):
+    if not outbox_enabled(session):
         return
     changed = [
         item.id
@@ -54,12 +67,11 @@ def _bulk_statement_on_edges(state: ORMExecuteState) -> bool:
 
 
 def _do_orm_execute(state: ORMExecuteState) -> Any:
-    if not _enabled(state.session) or not _bulk_statement_on_edges(state):
+    if not outbox_enabled(state.session) or not _bulk_statement_on_edges(state):
         return None
-    # Which rows the statement will touch, read first in the same transaction.
+    # The rows the statement will touch, recorded first in the same transaction.
     where = state.statement.whereclause
-    ids_query = select(_EDGES.c.id) if where is None else select(_EDGES.c.id).where(where)
-    _record(state.session, list(state.session.connection().execute(ids_query).scalars()))
+    state.session.connection().execute(*outbox_write(where=true() if where is None else where, params=state.parameters))
     return None
 
 

@@ -24,9 +24,17 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class DLVError(HTTPException):
-    """Base for errors DLV raises on purpose; ``detail`` is shown to the user as is."""
+    """Base for errors DLV raises on purpose; ``detail`` is shown to the user as is.
+
+    ``field`` names what was wrong (a body field, a query parameter, a JSON path): the
+    response's ``errors`` then holds one entry for it, which is how clients point at it."""
 
     status_code = 400
+
+    def __init__(self, detail: str = "", *, field: str | None = None, source: str = "body", **kwargs: Any) -> None:
+        if field is not None:
+            kwargs["extra"] = {**(kwargs.get("extra") or {}), "errors": [{"field": field, "message": detail, "source": source}]}
+        super().__init__(detail=detail, **kwargs)
 
 
 class BadRequest(DLVError):

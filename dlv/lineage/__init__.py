@@ -10,7 +10,9 @@ from dlv.lineage._controllers import (
     ProcessController,
     SearchController,
 )
-from dlv.lineage._service import AssetService, EdgeWriter, ProcessService, bulk_upsert
+from dlv.lineage._edges import RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, superseded_params
+from dlv.lineage._schemas import ColumnMapping
+from dlv.lineage._service import AssetService, ProcessService, bulk_upsert
 from dlv.lib.http_policy import BODY_LIMIT_SETTING
 
 
@@ -26,4 +28,14 @@ def lineage_routes(bulk_max_body_bytes: int) -> list[ControllerRouterHandler]:
     return [AssetController, ProcessController, EdgeController, bulk, SearchController]
 
 
-__all__ = ["AssetService", "EdgeWriter", "ProcessService", "bulk_upsert", "lineage_routes"]
+__all__ = [
+    "RETIRE_SUPERSEDED",
+    "SUPERSEDED_EDGES",
+    "AssetService",
+    "ColumnMapping",
+    "EdgeWriter",
+    "ProcessService",
+    "bulk_upsert",
+    "lineage_routes",
+    "superseded_params",
+]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from functools import cache
-from typing import Any
 from datetime import datetime, timezone
+from typing import Any
 from uuid import uuid4
 
 import msgspec
@@ -14,40 +13,29 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
+from dlv.db.sql import insert_on_conflict
 from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
-from dlv.openlineage._batch import statements
-from dlv.openlineage._mapping import ORIGIN, Applied, EventMapper
+from dlv.openlineage._facets import ORIGIN, Applied
+from dlv.openlineage._mapping import EventMapper
+from dlv.openlineage._statements import EVENTS as _EVENTS, statements
 from dlv.openlineage._spec import DatasetEvent, Event, ParsedEvent, RunEvent, parse_event
 
 REPLAY_BATCH = 500
-_EVENT_COLUMNS = ("id", "event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer")
-
-
-@cache
-def insert_event(dialect: str) -> Any:
-    """INSERT of one raw event. The payload is bound as the JSON text received (cast to JSONB
-    on PostgreSQL, stored as is on SQLite), not as a dict SQLAlchemy would encode again."""
-    table = LineageEvent.__table__
-    payload = "CAST(:payload AS JSONB)" if dialect == "postgresql" else ":payload"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(_EVENT_COLUMNS)}, payload) VALUES ({', '.join(':' + name for name in _EVENT_COLUMNS)}, {payload}) "
-        "ON CONFLICT (event_hash) DO NOTHING"
-    )
-    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in _EVENT_COLUMNS), bindparam("payload", type_=Text()))
-
-
-_ARRAY_TYPES = {"id": "uuid[]", "event_time": "timestamptz[]", "received_at": "timestamptz[]", "payload": "text[]"}
-# PostgreSQL: the batch's events in one INSERT ... SELECT FROM unnest(arrays), whatever their
-# number (one prepared statement); RETURNING names the ones that were not there yet.
-INSERT_NEW_EVENTS = text(
-    f"INSERT INTO lineage_events ({', '.join(_EVENT_COLUMNS)}, payload) "
-    f"SELECT {', '.join(_EVENT_COLUMNS)}, CAST(payload AS JSONB) FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {_ARRAY_TYPES.get(name, 'varchar[]')})" for name in (*_EVENT_COLUMNS, "payload"))
-    + f") AS received({', '.join(_EVENT_COLUMNS)}, payload) ON CONFLICT (event_hash) DO NOTHING RETURNING event_hash"
-).bindparams(
-    *(bindparam(name, type_=ARRAY(LineageEvent.__table__.c[name].type)) for name in _EVENT_COLUMNS),
-    bindparam("payload", type_=ARRAY(Text())),
-).columns(LineageEvent.__table__.c.event_hash)
+_EVENT_COLUMNS = (
+    "id", "event_hash", "kind", "event_type", "event_time", "received_at", "run_id", "job_namespace", "job_name", "producer", "payload"
+)
+# The payload is bound as the JSON text received (cast to JSONB on PostgreSQL, stored as is
+# on SQLite), not as a dict SQLAlchemy would encode again.
+_AS_TEXT = {"payload": Text()}
+INSERT_EVENTS = {
+    "sqlite": insert_on_conflict(_EVENTS, _EVENT_COLUMNS, ("event_hash",), types=_AS_TEXT),
+    # The batch's events in one INSERT ... SELECT FROM unnest(arrays), whatever their number
+    # (one prepared statement); RETURNING names the ones that were not there yet.
+    "postgresql": insert_on_conflict(
+        _EVENTS, _EVENT_COLUMNS, ("event_hash",), returning=["event_hash"], values={"payload": "CAST(:payload AS JSONB)"},
+        types=_AS_TEXT, from_arrays=True,
+    ),
+}
 
 
 def _job(event: Event) -> tuple[str | None, str | None]:
@@ -92,13 +80,13 @@ async def log_events(session: AsyncSession, parsed: list[ParsedEvent]) -> list[b
         }
     dialect = session.bind.dialect.name
     if dialect == "postgresql":  # one statement: insert what is new, say what that was
-        columns = {name: [row[name] for row in rows.values()] for name in (*_EVENT_COLUMNS, "payload")}
-        new = set((await session.scalars(INSERT_NEW_EVENTS, columns)).all())
+        columns = {name: [row[name] for row in rows.values()] for name in _EVENT_COLUMNS}
+        new = set((await session.scalars(INSERT_EVENTS[dialect], columns)).all())
     else:
         known = set((await session.scalars(statements(dialect).known_hashes, {"hashes": list(rows)})).all())
         new = set(rows) - known
         if new:
-            await session.execute(insert_event(dialect), [row for event_hash, row in rows.items() if event_hash in new])
+            await session.execute(INSERT_EVENTS[dialect], [row for event_hash, row in rows.items() if event_hash in new])
     stored = []
     for item in parsed:  # the first of identical events in ``parsed`` is the new one
         stored.append(item.event_hash in new)

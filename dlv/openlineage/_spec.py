@@ -17,7 +17,6 @@ import msgspec
 from dlv.lib.exceptions import BadRequest
 
 RunState = Literal["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]
-TERMINAL_STATES = frozenset({"COMPLETE", "ABORT", "FAIL"})
 # The column sizes of the tables they land in.
 Namespace = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]

@@ -13,7 +13,7 @@ from dlv.audit import Actor, set_actor
 from dlv.db.models import ASSET, AuditEntry, GraphOutbox
 from dlv.graph import OUTBOX_FLAG
 from dlv.lineage._schemas import AssetCreate
-from dlv.lineage._service import AssetService, EdgeWriter
+from dlv.lineage import AssetService, EdgeWriter
 from dlv.nodes._scheduler import discover_and_publish
 from tests.integration.audit.conftest import audit_entries, by, stored_audit_rows
 from tests.integration.discovery.test_postgresql_discovery import execute, source_database  # noqa: F401 - fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dlv.lib.exceptions import BadRequest
-from dlv.lineage._service import merge_columns
+from dlv.lineage.rules import merge_columns
 from dlv.openlineage import parse_event
 from dlv.openlineage._spec import DatasetEvent, JobEvent, RunEvent
 

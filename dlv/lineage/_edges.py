@@ -1,0 +1,167 @@
+"""Edge writes: every edge change goes through ``EdgeWriter`` so history is kept the same way
+everywhere: an edge is never updated in place, it is retired (``valid_to``) and, if needed,
+replaced. What each observation does is decided by ``dlv.lineage.rules``; the batch applier
+(``dlv.openlineage``) applies the same rules with set-based statements, and shares
+``RETIRE_SUPERSEDED`` with ``EdgeWriter.retire_superseded``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dlv.db.models import LineageEdge, Run
+from dlv.lineage._schemas import ColumnMapping
+from dlv.lineage.rules import EdgeOutcome, check_edge_shape, end_version, merge_columns, observe_edge, start_earlier, to_builtins
+
+_EDGES, _RUNS = LineageEdge.__table__, Run.__table__
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# Statements run for every observed run (OpenLineage's hot path), built once with bound
+# parameters so SQLAlchemy does not rebuild and re-hash them each time.
+_node = bindparam("node_id")
+CURRENT_EDGES_TOUCHING = select(LineageEdge).where(
+    LineageEdge.valid_to.is_(None), or_(LineageEdge.source_id == _node, LineageEdge.target_id == _node)
+)
+# The superseded-edge rule: run ``b_started`` of process ``b_process`` completed at ``b_at``,
+# so it is what the process does now: the current ``b_origin`` edges of the process that
+# only runs started before it produced end at ``b_at``. Core, so the batch applier runs it
+# for many completed runs at once (executemany).
+SUPERSEDED_EDGES = and_(
+    _EDGES.c.valid_to.is_(None),
+    _EDGES.c.origin == bindparam("b_origin"),
+    _EDGES.c.valid_from <= bindparam("b_at"),
+    or_(_EDGES.c.source_id == bindparam("b_process"), _EDGES.c.target_id == bindparam("b_process")),
+    _EDGES.c.run_id.in_(select(_RUNS.c.run_id).where(_RUNS.c.process_id == bindparam("b_process"), _RUNS.c.started_at < bindparam("b_started"))),
+)
+RETIRE_SUPERSEDED = update(LineageEdge).where(SUPERSEDED_EDGES).values(valid_to=bindparam("b_at"))
+# The version an edge replaced: the one of its pair that ended where it started.
+REPLACED_EDGE = select(LineageEdge).where(
+    LineageEdge.source_id == bindparam("source_id"),
+    LineageEdge.target_id == bindparam("target_id"),
+    LineageEdge.valid_to == bindparam("valid_from"),
+)
+
+
+def superseded_params(process_id: UUID, started_at: datetime, at: datetime, origin: str) -> dict[str, Any]:
+    return {"b_process": process_id, "b_started": started_at, "b_at": at, "b_origin": origin}
+
+
+class EdgeWriter:
+    """The one place edges are created, replaced and retired."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        source: tuple[UUID, str],
+        target: tuple[UUID, str],
+        columns: Sequence[ColumnMapping],
+        origin: str,
+        *,
+        at: datetime | None = None,
+    ) -> tuple[LineageEdge, bool]:
+        """Make ``source -> target`` current with these columns; return (edge, created?).
+
+        An identical current edge is kept as is; one with other columns is retired and
+        replaced, so ``as_of`` still shows the old mapping.
+        """
+        (source_id, source_type), (target_id, target_type) = source, target
+        check_edge_shape(source_type, target_type, source_id, target_id)
+        mapped = to_builtins(list(columns))
+        current = await self.session.scalar(
+            select(LineageEdge).where(
+                LineageEdge.source_id == source_id, LineageEdge.target_id == target_id, LineageEdge.valid_to.is_(None)
+            )
+        )
+        if current is not None and current.columns == mapped:
+            return current, False
+        edge = await self._new_version(current, source, target, mapped, origin, at or now())
+        await self.session.flush()
+        return edge, current is None
+
+    async def _new_version(
+        self,
+        previous: LineageEdge | None,
+        source: tuple[UUID, str],
+        target: tuple[UUID, str],
+        columns: list[dict[str, Any]],
+        origin: str,
+        at: datetime,
+        run_id: str | None = None,
+    ) -> LineageEdge:
+        start = end_version(previous, at)
+        if previous is not None:
+            await self.session.flush()  # a pair has one current edge: end the old one first
+        edge = LineageEdge(
+            source_id=source[0], source_type=source[1], target_id=target[0], target_type=target[1],
+            columns=columns, origin=origin, valid_from=start, run_id=run_id,
+        )
+        self.session.add(edge)
+        return edge
+
+    async def observe(
+        self,
+        observed: Sequence[tuple[tuple[UUID, str], tuple[UUID, str], Sequence[ColumnMapping]]],
+        *,
+        touching: UUID,
+        origin: str,
+        run_id: str | None,
+        at: datetime,
+    ) -> None:
+        """Record that run ``run_id`` produced these (source, target, columns) edges, all touching
+        ``touching`` (the run's process), at ``at`` (``rules.observe_edge`` says how)."""
+        current = {
+            (edge.source_id, edge.target_id): edge for edge in await self.session.scalars(CURRENT_EDGES_TOUCHING, {"node_id": touching})
+        }
+        for (source_id, source_type), (target_id, target_type), columns in observed:
+            check_edge_shape(source_type, target_type, source_id, target_id)
+            mapped = merge_columns(to_builtins(list(columns)))
+            edge = current.get((source_id, target_id))
+            outcome = observe_edge(edge, mapped, run_id, at)
+            if outcome is EdgeOutcome.EXTENDED and at < edge.valid_from:
+                replaced = await self.session.scalar(
+                    REPLACED_EDGE, {"source_id": edge.source_id, "target_id": edge.target_id, "valid_from": edge.valid_from}
+                )
+                start_earlier(edge, replaced, at)
+            elif outcome is EdgeOutcome.REPLACED:
+                current[(source_id, target_id)] = await self._new_version(
+                    edge, (source_id, source_type), (target_id, target_type), mapped, origin, at, run_id
+                )
+        await self.session.flush()
+
+    async def retire_superseded(self, run: Run, origin: str, at: datetime) -> int:
+        """``run`` completed: end the edges only older runs of its process produced."""
+        result = await self.session.execute(
+            RETIRE_SUPERSEDED.execution_options(synchronize_session="fetch"), superseded_params(run.process_id, run.started_at, at, origin)
+        )
+        return result.rowcount or 0
+
+    async def retire(self, edge_ids: Iterable[UUID] | None = None, *, touching: UUID | None = None, at: datetime | None = None) -> int:
+        """End current edges, by id or every edge touching one node."""
+        statement = update(LineageEdge).where(LineageEdge.valid_to.is_(None)).values(valid_to=at or now())
+        if edge_ids is not None:
+            statement = statement.where(LineageEdge.id.in_(list(edge_ids)))
+        if touching is not None:
+            statement = statement.where(or_(LineageEdge.source_id == touching, LineageEdge.target_id == touching))
+        result = await self.session.execute(statement.execution_options(synchronize_session=False))
+        return result.rowcount or 0
+
+    async def purge(self, *, edge_id: UUID | None = None, touching: UUID | None = None) -> None:
+        """Erase history for good (admins only, e.g. data entered by mistake)."""
+        statement = delete(LineageEdge)
+        if edge_id is not None:
+            statement = statement.where(LineageEdge.id == edge_id)
+        if touching is not None:
+            statement = statement.where(or_(LineageEdge.source_id == touching, LineageEdge.target_id == touching))
+        await self.session.execute(statement.execution_options(synchronize_session=False))

@@ -1,0 +1,187 @@
+"""What an OpenLineage event says, in DLV's terms: pure functions from events and their
+facets to column values, asset kinds and the edges an event reports. Both appliers
+(``EventMapper``, ``BatchMapper``) read events only through these, and decide what the
+values do to stored rows with ``dlv.lineage.rules``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from dlv.db.models import ASSET, PROCESS
+from dlv.lineage import ColumnMapping
+from dlv.openlineage._spec import FIELD_NAME_MAX, ColumnLineageField, Dataset, Job, RunEvent, SchemaField
+
+ORIGIN = "openlineage"
+# Namespace schemes (OpenLineage naming spec) whose datasets are files or topics, not tables.
+FILE_SCHEMES = frozenset({"file", "s3", "s3a", "s3n", "gs", "gcs", "hdfs", "abfs", "abfss", "wasbs", "dbfs"})
+TOPIC_SCHEMES = frozenset({"kafka", "pulsar", "kinesis", "pubsub"})
+OWNER_MAX, KIND_MAX = 200, 50
+
+Key = tuple[str, str]
+Observation = tuple[tuple[UUID, str], tuple[UUID, str], list[ColumnMapping]]
+
+
+def key(item: Any) -> Key:
+    """The natural key (namespace, name) of a job, dataset or reference to one."""
+    return (item.namespace, item.name)
+
+
+@dataclass
+class Applied:
+    """What one event changed, for the change notifications sent after commit."""
+
+    process_ids: list[UUID] = field(default_factory=list)
+    asset_ids: list[UUID] = field(default_factory=list)
+    # Every dataset the event names resolved to an asset (so asset_ids names them all).
+    complete: bool = True
+    # (process id, runId, state after, state before or None for a new run)
+    run: tuple[UUID, str, str, str | None] | None = None
+
+    def resolved(self, datasets: Iterable[Dataset], asset_ids: dict[Key, UUID]) -> None:
+        """Name the assets ``datasets`` resolved to (``complete`` says whether all did)."""
+        keys = list(dict.fromkeys(key(dataset) for dataset in datasets))
+        self.asset_ids = [asset_ids[item] for item in keys if item in asset_ids]
+        self.complete = len(self.asset_ids) == len(keys)
+
+
+# --- runs and jobs
+
+
+def run_error(event: RunEvent) -> str | None:
+    error = event.run.facets.error_message or event.run.facets.spark_exception
+    return error.message if error is not None and error.message else None
+
+
+def parent_job(event: RunEvent) -> Any:
+    parent = event.run.facets.parent
+    return parent.job if parent is not None else None
+
+
+def job_facets(process: Any, job: Job) -> None:
+    """Copy what the job's facets say onto its process (a model or a row)."""
+    facets = job.facets
+    if facets.sql is not None:
+        process.sql = facets.sql.query
+    if facets.documentation is not None:
+        process.description = facets.documentation.description
+    if (owner := _owner(facets.ownership)) is not None:
+        process.owner = owner
+    if facets.job_type is not None and facets.job_type.job_type:
+        process.kind = facets.job_type.job_type.lower()[:KIND_MAX]
+
+
+# --- datasets
+
+
+def asset_kind(dataset: Dataset) -> str:
+    if dataset.facets.dataset_type is not None:
+        kind = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in dataset.facets.dataset_type.dataset_type.lower())
+        if kind:
+            return kind[:KIND_MAX]
+    scheme = dataset.namespace.split("://", 1)[0].lower() if "://" in dataset.namespace else dataset.namespace.lower()
+    return "file" if scheme in FILE_SCHEMES else "topic" if scheme in TOPIC_SCHEMES else "table"
+
+
+def dataset_facets(asset: Any, dataset: Dataset) -> None:
+    """Copy what the dataset's facets say onto its asset (a model or a row)."""
+    facets = dataset.facets
+    if facets.schema is not None and facets.schema.fields:
+        fields = _flatten(facets.schema.fields)
+        if fields != asset.fields:
+            asset.fields = fields
+    if facets.documentation is not None:
+        asset.description = facets.documentation.description
+    if (owner := _owner(facets.ownership)) is not None:
+        asset.owner = owner
+    if facets.dataset_type is not None:
+        asset.kind = asset_kind(dataset)
+
+
+def lifecycle(dataset: Dataset) -> str | None:
+    change = dataset.facets.lifecycle_state_change
+    return change.lifecycle_state_change if change is not None else None
+
+
+def referenced_datasets(outputs: list[Dataset]) -> list[Dataset]:
+    """Datasets the outputs' column lineage reads from (facets unknown)."""
+    return [
+        Dataset(namespace=source.namespace, name=source.name)
+        for dataset in outputs
+        if dataset.facets.column_lineage is not None
+        for column in dataset.facets.column_lineage.fields.values()
+        for source in column.input_fields
+    ]
+
+
+def named_datasets(inputs: list[Dataset], outputs: list[Dataset]) -> list[Dataset]:
+    """Every dataset an event names: inputs, outputs and what the outputs' column lineage reads."""
+    return [*inputs, *outputs, *referenced_datasets(outputs)]
+
+
+def observations(process_id: UUID, inputs: list[Dataset], outputs: list[Dataset], assets: dict[Key, Any]) -> list[Observation]:
+    """The edges one event reports: every input (and every dataset its column lineage reads)
+    -> process, process -> every live output with its column mappings. ``assets`` holds the
+    live asset (anything with an ``id``) of each dataset name."""
+    dropped = {key(d) for d in outputs if lifecycle(d) == "DROP"}
+    observed: dict[tuple[UUID, UUID], Observation] = {}
+    node = (process_id, PROCESS)
+    # Datasets named only by column lineage are read too, or the mappings would dangle.
+    for dataset in [*inputs, *referenced_datasets(outputs)]:
+        asset = assets.get(key(dataset))
+        if asset is not None:
+            observed.setdefault((asset.id, process_id), ((asset.id, ASSET), node, []))
+    for dataset in outputs:
+        asset = assets.get(key(dataset))
+        if asset is None or key(dataset) in dropped:
+            continue
+        entry = observed.setdefault((process_id, asset.id), (node, (asset.id, ASSET), []))
+        entry[2].extend(_column_mappings(dataset, assets))
+    return list(observed.values())
+
+
+def _column_mappings(dataset: Dataset, assets: dict[Key, Any]) -> list[ColumnMapping]:
+    facet = dataset.facets.column_lineage
+    if facet is None:
+        return []
+    mappings = []
+    for target, column in facet.fields.items():
+        for source in column.input_fields:
+            asset = assets.get(key(source))
+            mappings.append(
+                ColumnMapping(
+                    source_field=source.field,
+                    target_field=target,
+                    transformation=_transformation(column, source.transformations),
+                    source_asset_id=asset.id if asset is not None else None,
+                )
+            )
+    return mappings
+
+
+def _flatten(fields: Iterable[SchemaField], prefix: str = "") -> list[dict[str, Any]]:
+    """Nested schema fields (structs) become dotted names, the way column lineage names them."""
+    flat: list[dict[str, Any]] = []
+    for item in fields:
+        name = f"{prefix}{item.name}"
+        if len(name) > FIELD_NAME_MAX:  # each part fits, the dotted path does not: kept in the raw event only
+            continue
+        flat.append({k: v for k, v in (("name", name), ("type", item.type), ("description", item.description)) if v})
+        flat.extend(_flatten(item.fields, f"{name}."))
+    return flat
+
+
+def _transformation(column: ColumnLineageField, transformations: Sequence[Any]) -> str | None:
+    if transformations:
+        named = (f"{item.type}/{item.subtype}" if item.subtype else item.type for item in transformations)
+        return ", ".join(dict.fromkeys(named))
+    return column.transformation_type or None
+
+
+def _owner(facet: Any) -> str | None:
+    if facet is None or not facet.owners:
+        return None
+    return ", ".join(owner.name for owner in facet.owners)[:OWNER_MAX]
