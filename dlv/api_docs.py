@@ -14,6 +14,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
+from dlv.lib.openapi_responses import DocumentedJsonRenderPlugin, DocumentedMixin
+
 ASSETS_PATH = "/schema/assets"
 
 
@@ -25,8 +27,17 @@ def swagger_ui_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
+class DocumentedSwaggerRenderPlugin(DocumentedMixin, SwaggerRenderPlugin):
+    """The Swagger page, showing DLV's error responses too."""
+
+
+def render_plugins() -> list[SwaggerRenderPlugin | DocumentedJsonRenderPlugin]:
+    """Swagger UI (the default page at /schema) and /schema/openapi.json."""
+    return [swagger_plugin(), DocumentedJsonRenderPlugin()]
+
+
 def swagger_plugin() -> SwaggerRenderPlugin:
-    return SwaggerRenderPlugin(
+    return DocumentedSwaggerRenderPlugin(
         js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
         css_url=f"{ASSETS_PATH}/swagger-ui.css",
         standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui-standalone-preset.js",

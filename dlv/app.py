@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 
 from dlv import __version__
-from dlv.api_docs import swagger_assets, swagger_plugin
+from dlv.api_docs import render_plugins, swagger_assets
 from dlv.audit import AuditActorMiddleware, AuditController
 from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
@@ -99,7 +99,7 @@ def openapi_config() -> OpenAPIConfig:
         version=__version__,
         description="Data lineage: catalog, lineage graph, impact analysis and OpenLineage ingestion.",
         path="/schema",
-        render_plugins=[swagger_plugin()],
+        render_plugins=render_plugins(),
         components=Components(
             security_schemes={
                 "login": SecurityScheme(

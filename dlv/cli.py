@@ -154,9 +154,10 @@ def openapi(output: str | None) -> None:
     import json
 
     from dlv.app import create_app
+    from dlv.lib.openapi_responses import document_responses
 
     app = create_app(_settings())
-    document = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True)
+    document = json.dumps(document_responses(app.openapi_schema.to_schema(), app), indent=2, sort_keys=True)
     if output:
         with open(output, "w") as handle:
             handle.write(document + "\n")

@@ -24,7 +24,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.hypothesis.builder import HypothesisTestConfig, HypothesisTestMode, create_test
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -36,7 +36,7 @@ from tests.integration.hardening.conftest import served_on_loopback
 from tests.services.postgres import PostgresServer
 
 MAX_EXAMPLES = 10
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 # Operations left out of fuzzing, each with the reason. Keep this empty unless a bug is
 # reported and tracked; the reason names it.
