@@ -14,7 +14,9 @@ and call :func:`check_json_body` on what they decoded.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from itertools import accumulate
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -70,6 +72,19 @@ def check_url(request: Request[Any, Any, Any]) -> None:
         _check_query_datetime(name, value)
 
 
+# A JSON string (escapes included), written so the regex engine never backtracks.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _max_depth(body: bytes) -> int:
+    """How deeply the JSON text nests, without decoding it: strings are dropped (they may hold
+    brackets), then the brackets left are summed up; all of it at C speed."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
 def _first_problem(document: Any, look_for_nul: bool) -> tuple[str, str] | None:
     """(JSON path, problem) of the first string holding NUL or container nested too deeply.
 
@@ -105,9 +120,12 @@ def _too_deep(path: str) -> BadRequest:
 
 def check_json_body(body: bytes) -> None:
     """No NUL in any string or key, at most MAX_JSON_DEPTH levels. Cheap for ordinary bodies:
-    the document is decoded and walked only when a byte scan says it could fail."""
+    a byte scan decides; the document is decoded and walked (for the path to name) only
+    when it could fail."""
     look_for_nul = b"\\u0000" in body
-    if not look_for_nul and body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+    if not look_for_nul and (
+        body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH or _max_depth(body) <= MAX_JSON_DEPTH
+    ):
         return
     try:
         document = msgspec.json.decode(body)

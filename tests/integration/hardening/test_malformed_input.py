@@ -113,6 +113,15 @@ async def test_json_just_past_the_depth_limit_is_a_400_naming_where(client: Clie
     _assert_bad_request_naming(response, "$.description[0][0]", f"nested more than {MAX_JSON_DEPTH}")
 
 
+async def test_brackets_inside_strings_do_not_count_as_nesting(client: Client, admin_headers) -> None:
+    description = '[{"\\"' + "[" * (MAX_JSON_DEPTH + 50) + "]" * 10
+
+    response = await client.post("/api/dashboards", json={"name": "brackets", "description": description}, headers=admin_headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["description"] == description
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
