@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -27,7 +28,7 @@ from dlv.config import Settings, load_settings
 from dlv.dashboards import DashboardController
 from dlv.events import EventBroker, EventController, redis_events
 from dlv.db.models import metadata
-from dlv.graph import OUTBOX_FLAG, QUERY_TIMEOUT_KEY, neo4j_lifespan
+from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
 from dlv.health import health
 from dlv.lib.exceptions import BadRequest, exception_handlers
 from dlv.lib.gc_tuning import restore_defaults, tune_for_serving
@@ -51,14 +52,9 @@ def alchemy_config(settings: Settings, metrics: Metrics | None = None) -> SQLAlc
         # With Neo4j configured, every session records lineage edge changes in the graph
         # outbox (dlv.graph._outbox) in the same transaction as the change itself. The app's
         # metrics ride along for code that has a session but no app (dlv.observability).
-        # So does DLV_GRAPH_QUERY_TIMEOUT_SECONDS, for the graph traversals (dlv.lineage._graph).
         session_config=AsyncSessionConfig(
             expire_on_commit=False,
-            info={
-                OUTBOX_FLAG: bool(settings.neo4j_uri),
-                SESSION_KEY: metrics,
-                QUERY_TIMEOUT_KEY: settings.graph_query_timeout_seconds,
-            },
+            info={OUTBOX_FLAG: bool(settings.neo4j_uri), SESSION_KEY: metrics},
         ),
         before_send_handler="autocommit",
         create_all=False,
@@ -87,10 +83,10 @@ def cap_pagination(request: Request[Any, Any, Any]) -> None:
     for name, cap in (("pageSize", MAX_PAGE_SIZE), ("currentPage", MAX_CURRENT_PAGE)):
         raw = request.query_params.get(name)
         if raw is not None and raw.strip().isdigit() and int(raw) > cap:
-            raise BadRequest(f"{name}={raw} is too large: send at most {cap}.")
+            raise BadRequest(f"{name}={raw} is too large: send at most {cap}.", field=name, source="query")
     order_by = request.query_params.get("orderBy")
     if order_by is not None and order_by.strip().lower() in UNSORTABLE_COLUMNS:
-        raise BadRequest(f"orderBy={order_by} is not allowed: sort by a visible field such as name or created_at.")
+        raise BadRequest(f"orderBy={order_by} is not allowed: sort by a visible field such as name or created_at.", field="orderBy", source="query")
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -114,6 +110,22 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def _constant(value: Any) -> Provide:
+    def provide() -> Any:
+        return value
+
+    return Provide(provide, sync_to_thread=False, use_cache=True)
+
+
+def app_dependencies(settings: Settings, connectors: Connectors, events: EventBroker, writer: IngestWriter, metrics: Metrics) -> dict[str, Provide]:
+    """The process-wide objects every handler may declare by name and type (settings,
+    connector registry, event broker, OpenLineage writer, metrics) instead of reading
+    ``app.state``; as litestar-fullstack's ``_configure_dependencies``. Request-scoped ones
+    (services, the lineage graph) come from each domain's ``deps``."""
+    provided = {"settings": settings, "connectors": connectors, "events": events, "ingest_writer": writer, "metrics": metrics}
+    return {name: _constant(value) for name, value in provided.items()}
+
+
 class CorePlugin(InitPluginProtocol):
     """Wires DLV's routes, database, auth, OpenAPI and error handling into the app."""
 
@@ -130,12 +142,12 @@ class CorePlugin(InitPluginProtocol):
         # One broker per process: SSE subscribers of this process hear changes made in it (and,
         # with DLV_REDIS_URL, in every other process).
         events = EventBroker()
+        writer = IngestWriter(alchemy, events)
+        # Lifespans and middleware (which get the app, not a handler's dependencies) read these.
         app_config.state = State(
-            {
-                "settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics,
-                "ingest_writer": IngestWriter(alchemy, events),
-            }
+            {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics}
         )
+        app_config.dependencies.update(app_dependencies(self.settings, connectors, events, writer, metrics))
         app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *lineage_routes(self.settings.bulk_max_body_bytes)])
         app_config.route_handlers.extend([TokenController, OpenLineageController])
         app_config.route_handlers.extend([NodeTypeController, NodeController])

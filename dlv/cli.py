@@ -381,10 +381,9 @@ def token_revoke(token_id: "UUID") -> None:
 @click.option("--exclude-schema", "exclude", multiple=True, help="glob of schemas to leave out (repeatable)")
 def discover(node_name: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
     """Read a node's tables, views and view lineage into DLV (what the Discover button does)."""
-    from dlv.discovery import DiscoveryScope
+    from dlv.connectors import DiscoveryScope
     from dlv.lib.exceptions import NotFound
-    from dlv.nodes import Connectors, NodeService
-    from dlv.nodes._discovery import DiscoveryResult, discover_node
+    from dlv.nodes import Connectors, DiscoveryResult, NodeService, discover_node
 
     async def work(settings: Settings) -> DiscoveryResult:
         scope = DiscoveryScope(include_schemas=list(include) or ["*"], exclude_schemas=list(exclude))

@@ -8,8 +8,9 @@ import asyncio
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get
-from litestar.di import NamedDependency
+from litestar import Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +28,17 @@ class Health(msgspec.Struct):
     leader: dict[str, bool] = msgspec.field(default_factory=dict)
 
 
-async def _neo4j_status(request: Request[Any, Any, Any]) -> tuple[str, int | None, str | None]:
-    projector = request.app.state.get("projector")
+def provide_projector(state: State) -> Any:
+    """The Neo4j projector the lifespan started (None without Neo4j)."""
+    return state.get("projector")
+
+
+def provide_leadership(state: State) -> dict[str, Any]:
+    """duty -> this process's ``Leadership`` of it (dlv.lib.leadership keeps them in app state)."""
+    return state.get("leadership", {})
+
+
+async def _neo4j_status(projector: Any) -> tuple[str, int | None, str | None]:
     if projector is None:
         return "disabled", None, None
     try:
@@ -39,15 +49,25 @@ async def _neo4j_status(request: Request[Any, Any, Any]) -> tuple[str, int | Non
     return neo4j, await projector.lag(), projector.last_error
 
 
-@get("/health", tags=["health"], summary="Process up and database reachable")
-async def health(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[Health]:
-    leader = {duty: leadership.is_leader for duty, leadership in request.app.state.get("leadership", {}).items()}
+@get(
+    "/health",
+    tags=["health"],
+    summary="Process up and database reachable",
+    dependencies={
+        "projector": Provide(provide_projector, sync_to_thread=False),
+        "leadership": Provide(provide_leadership, sync_to_thread=False),
+    },
+)
+async def health(
+    db_session: NamedDependency[AsyncSession], projector: NamedDependency[Any], leadership: NamedDependency[dict[str, Any]]
+) -> Response[Health]:
+    leader = {duty: lead.is_leader for duty, lead in leadership.items()}
     try:
         await db_session.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the database is "not ready"
         body = Health(status="error", database=f"unreachable ({type(exc).__name__})", version=__version__, leader=leader)
         return Response(body, status_code=503)
-    neo4j, lag, error = await _neo4j_status(request)
+    neo4j, lag, error = await _neo4j_status(projector)
     status = "ok" if neo4j in ("ok", "disabled") else "degraded"
     body = Health(status=status, database="ok", version=__version__, neo4j=neo4j, outbox_lag=lag, projection_error=error, leader=leader)
     return Response(body)

@@ -20,7 +20,7 @@ from dlv.lib.exceptions import BadRequest
 
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
     if value is not None and value not in choices:
-        raise BadRequest(f"{name}={value} is not known: send one of {', '.join(choices)}.")
+        raise BadRequest(f"{name}={value} is not known: send one of {', '.join(choices)}.", field=name, source="query")
 
 
 class AuditController(Controller):
@@ -46,7 +46,9 @@ class AuditController(Controller):
         _check_choice("entity_type", entity_type, ENTITY_TYPES)
         _check_choice("action", action, ACTIONS)
         if since is not None and until is not None and since >= until:
-            raise BadRequest(f"since={since.isoformat()} is not before until={until.isoformat()}: send since earlier than until.")
+            raise BadRequest(
+                f"since={since.isoformat()} is not before until={until.isoformat()}: send since earlier than until.", field="since", source="query"
+            )
         entries, total = await audit.search(
             filters, actor=actor, entity_type=entity_type, entity_id=entity_id, action=action, since=since, until=until
         )

@@ -43,7 +43,8 @@ def expiry(expires_in_days: int | None, now: datetime) -> datetime | None:
     if not 1 <= expires_in_days <= MAX_EXPIRES_IN_DAYS:
         raise BadRequest(
             f"Invalid field expires_in_days: {expires_in_days} is out of range; send a whole number of days "
-            f"from 1 to {MAX_EXPIRES_IN_DAYS}, or leave it out for a token that works until it is revoked."
+            f"from 1 to {MAX_EXPIRES_IN_DAYS}, or leave it out for a token that works until it is revoked.",
+            field="expires_in_days",
         )
     return now + timedelta(days=expires_in_days)
 

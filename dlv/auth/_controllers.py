@@ -22,8 +22,10 @@ from dlv.auth._guards import Principal, requires_admin, requires_viewer
 from dlv.auth._schemas import AccessToken, LoginRequest, Me, UserCreate, UserRead, UserUpdate
 from dlv.auth._service import UserService
 from dlv.auth._tokens import credential_version, issue_access_token
-from dlv.auth._throttle import login_throttle
-from dlv.lib.exceptions import BadRequest, TooManyRequests
+from dlv.auth._throttle import LoginThrottle
+from dlv.auth.deps import LOGIN_THROTTLE
+from dlv.config import Settings
+from dlv.lib.exceptions import BadRequest, TooManyRequests, validation_location
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -55,28 +57,35 @@ async def _read_login(request: Request[Any, Any, Any]) -> LoginRequest:
         form = parse_qs(body.decode("utf-8", errors="replace"))
         missing = [name for name in ("username", "password") if not form.get(name)]
         if missing:
-            raise BadRequest(f"Missing form field(s) {', '.join(missing)}: send username and password.")
+            raise BadRequest(f"Missing form field(s) {', '.join(missing)}: send username and password.", field=missing[0])
         return LoginRequest(username=form["username"][0], password=form["password"][0])
     try:
         return msgspec.json.decode(body, type=LoginRequest)
     except msgspec.ValidationError as exc:
-        raise BadRequest(f"Invalid login body ({exc}): send JSON {{\"username\": \"...\", \"password\": \"...\"}}.") from None
+        field = validation_location(exc)[0].removeprefix("$").lstrip(".") or "body"
+        raise BadRequest(f"Invalid login body ({exc}): send JSON {{\"username\": \"...\", \"password\": \"...\"}}.", field=field) from None
     except msgspec.DecodeError:
         raise BadRequest(
             "The login body is not valid JSON: send JSON {\"username\": \"...\", \"password\": \"...\"} "
-            "or an application/x-www-form-urlencoded form with username and password."
+            "or an application/x-www-form-urlencoded form with username and password.",
+            field="body",
         ) from None
 
 
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
-    dependencies = create_service_dependencies(UserService, key="users")
+    dependencies = {**create_service_dependencies(UserService, key="users"), **LOGIN_THROTTLE}
 
     @post("/login", operation_class=LoginOperation, status_code=200, summary="Log in and get an access token")
-    async def login(self, request: Request[Any, Any, Any], users: NamedDependency[UserService]) -> AccessToken:
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        settings: NamedDependency[Settings],
+        throttle: NamedDependency[LoginThrottle],
+    ) -> AccessToken:
         credentials = await _read_login(request)
-        throttle = login_throttle(request.app.state)
         address = request.client.host if request.client else "unknown"
         if (wait := throttle.retry_after(credentials.username, address)) is not None:
             raise TooManyRequests(
@@ -88,7 +97,6 @@ class AuthController(Controller):
             throttle.failed(credentials.username, address)
             raise NotAuthorizedException(WRONG_CREDENTIALS)
         throttle.succeeded(credentials.username)
-        settings = request.app.state.settings
         lifetime = timedelta(minutes=settings.token_lifetime_minutes)
         token = issue_access_token(user.id, settings.secret_key, lifetime, credential_version(user.password_hash))
         return AccessToken(access_token=token, expires_in=int(lifetime.total_seconds()))
@@ -124,10 +132,9 @@ class UserController(Controller):
 
     @post("/", summary="Create a user")
     async def create_user(
-        self, request: Request[Principal, Any, Any], users: NamedDependency[UserService], data: JSONBody[UserCreate]
+        self, settings: NamedDependency[Settings], users: NamedDependency[UserService], data: JSONBody[UserCreate]
     ) -> UserRead:
-        min_length = request.app.state.settings.password_min_length
-        user = await users.create_user(data.username, data.password, data.role, min_password_length=min_length)
+        user = await users.create_user(data.username, data.password, data.role, min_password_length=settings.password_min_length)
         return users.to_schema(user, schema_type=UserRead)
 
     @get("/{user_id:uuid}", summary="One user")
@@ -137,7 +144,7 @@ class UserController(Controller):
     @patch("/{user_id:uuid}", summary="Change role, activate/deactivate, or reset the password")
     async def update_user(
         self,
-        request: Request[Principal, Any, Any],
+        settings: NamedDependency[Settings],
         users: NamedDependency[UserService],
         user_id: FromPath[UUID],
         data: JSONBody[UserUpdate],
@@ -147,7 +154,7 @@ class UserController(Controller):
             role=None if data.role is msgspec.UNSET else data.role,
             is_active=None if data.is_active is msgspec.UNSET else data.is_active,
             password=None if data.password is msgspec.UNSET else data.password,
-            min_password_length=request.app.state.settings.password_min_length,
+            min_password_length=settings.password_min_length,
         )
         return users.to_schema(user, schema_type=UserRead)
 

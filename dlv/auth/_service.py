@@ -34,7 +34,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     ) -> User:
         _check_password(password, username, min_password_length)
         if await self.exists(username=username):
-            raise Conflict(f"A user named {username!r} already exists; choose another username.")
+            raise Conflict(f"A user named {username!r} already exists; choose another username.", field="username")
         return await self.create(User(username=username, password_hash=await hash_password(password), role=role))
 
     async def set_password(self, user: User, password: str, *, min_password_length: int = DEFAULT_MIN_PASSWORD_LENGTH) -> User:
@@ -49,7 +49,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     async def ensure_not_last_admin(self, user: User, action: str) -> None:
         if user.role == Role.ADMIN.value and user.is_active and await self._active_admins() <= 1:
             raise Conflict(
-                f"Cannot {action} {user.username!r}: it is the last active admin. Make another user admin first."
+                f"Cannot {action} {user.username!r}: it is the last active admin. Make another user admin first.",
+                field="role",
             )
 
     async def change(
@@ -101,4 +102,4 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
 def _check_password(password: str, username: str, min_length: int) -> None:
     if problem := password_problem(password, username, min_length):
-        raise BadRequest(f"Invalid field password: {problem}.")
+        raise BadRequest(f"Invalid field password: {problem}.", field="password")

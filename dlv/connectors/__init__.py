@@ -1,9 +1,21 @@
 """Connectors: the node types DLV can register, test and (later) discover.
 
 Plugins import what they need from here: ``hookimpl``, ``NodeType``, ``ConfigError``,
-the report types and the step helpers (``run_checklist``, ``reach``, the SSH helpers).
+the report types, the step helpers (``run_checklist``, ``reach``, the SSH helpers) and the
+catalog shapes ``discover`` returns (``Discovery``, ``Catalog``, ``DiscoveryScope``...).
 """
 
+from dlv.connectors._catalog import (
+    SYSTEM_SCHEMAS,
+    Catalog,
+    CatalogColumn,
+    ColumnUse,
+    Dependency,
+    Discovery,
+    DiscoveryScope,
+    Relation,
+    RelationKind,
+)
 from dlv.connectors._checklist import Checklist, Step, StepError, TestReport, describe_error, run_checklist, seconds
 from dlv.connectors._network import NetworkPolicy, blocked_reason, endpoint, reach, resolve_allowed
 from dlv.connectors._registry import NodeTypeRegistry, PluginError, collect_node_types, load_node_types, load_plugin_manager
@@ -20,6 +32,15 @@ from dlv.connectors._types import CheckContext, ConfigError, FieldError, Host, N
 from dlv.connectors.hookspecs import hookimpl
 
 __all__ = [
+    "SYSTEM_SCHEMAS",
+    "Catalog",
+    "CatalogColumn",
+    "ColumnUse",
+    "Dependency",
+    "Discovery",
+    "DiscoveryScope",
+    "Relation",
+    "RelationKind",
     "CheckContext",
     "Checklist",
     "ConfigError",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
+from dlv.connectors._catalog import Discovery, DiscoveryScope
+from dlv.lib.exceptions import validation_location
 from dlv.connectors._checklist import TestReport
 from dlv.connectors._network import NetworkPolicy
 
@@ -45,22 +46,10 @@ class CheckContext(msgspec.Struct, frozen=True):
     network: NetworkPolicy = NetworkPolicy()
 
 
-_PATH = re.compile(r"^(?P<message>.*?)(?: - at `(?P<key>key` in `)?\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
-
-
 def _config_error(exc: msgspec.ValidationError) -> ConfigError:
-    """Turn msgspec's "Expected `int` <= 65535 - at `$.port`" into field ``port``."""
-    match = _PATH.match(str(exc))
-    message = match.group("message") if match else str(exc)
-    if match and match.group("key"):
-        message = f"{message} (in a key)"
-    path = (match.group("path") if match else "") or ""
-    named = _NAMED_FIELD.search(message)
-    if named:
-        path = f"{path}.{named.group(1)}"
-    field = path.lstrip(".") or "config"
-    return ConfigError.of(field, message)
+    """msgspec's "Expected `int` <= 65535 - at `$.port`" -> field ``port``."""
+    path, message = validation_location(exc)
+    return ConfigError.of(path.removeprefix("$").lstrip(".") or "config", message)
 
 
 class NodeType(Generic[ConfigT]):
@@ -98,8 +87,10 @@ class NodeType(Generic[ConfigT]):
         """Reach the system and report each step; never raise for a failed connection."""
         raise NotImplementedError
 
-    async def discover(self, config: ConfigT, context: CheckContext) -> Any:
-        """List what the system holds (schemas, tables, endpoints); optional."""
+    async def discover(self, config: ConfigT, context: CheckContext, *, scope: DiscoveryScope | None = None) -> Discovery:
+        """List what the system holds (relations and the dependencies between them, in the
+        schemas ``scope`` covers); optional. A failed connection is reported in
+        ``Discovery.report`` with ``catalog`` None, not raised."""
         raise NotImplementedError(f"the {self.key} node type does not discover assets")
 
     @classmethod

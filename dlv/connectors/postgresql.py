@@ -17,7 +17,7 @@ from dlv.connectors._network import endpoint, reach
 from dlv.connectors._ssh import SSH_TUNNEL_SECRETS, SSHTunnel, check_credentials, ssh_tunnel
 from dlv.connectors._types import CheckContext, ConfigError, Host, NodeType, Port, TimeoutSeconds
 from dlv.connectors.hookspecs import hookimpl
-from dlv.discovery.catalog import Catalog, CatalogColumn, ColumnUse, Dependency, Discovery, DiscoveryScope, Relation, RelationKind
+from dlv.connectors._catalog import Catalog, CatalogColumn, ColumnUse, Dependency, Discovery, DiscoveryScope, Relation, RelationKind
 
 SSLMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 Identifier = Annotated[str, msgspec.Meta(min_length=1, max_length=63)]

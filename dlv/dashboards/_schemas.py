@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -82,4 +82,3 @@ class DashboardRead(msgspec.Struct):
     updated_at: datetime
 
 
-SortField = Literal["name", "updated_at", "created_at"]

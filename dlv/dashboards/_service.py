@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -29,12 +30,9 @@ class DashboardService(SQLAlchemyAsyncRepositoryService[Dashboard]):
             )
         )
 
+    async def to_model_on_update(self, data: Any) -> Any:
+        # Fields not sent are left out; the layout becomes plain JSON for its column.
+        return msgspec.to_builtins(data) if isinstance(data, DashboardUpdate) else data
+
     async def change(self, dashboard_id: UUID, data: DashboardUpdate) -> Dashboard:
-        dashboard = await self.get(dashboard_id)
-        if data.name is not msgspec.UNSET:
-            dashboard.name = data.name
-        if data.description is not msgspec.UNSET:
-            dashboard.description = data.description
-        if data.layout is not msgspec.UNSET:
-            dashboard.layout = msgspec.to_builtins(data.layout)
-        return await self.update(dashboard)
+        return await self.update(data, item_id=dashboard_id)

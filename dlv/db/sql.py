@@ -80,13 +80,15 @@ def insert_on_conflict(
     conflict: Sequence[str],
     *,
     update: Sequence[str] = (),
+    update_where: str | None = None,
     returning: Sequence[str] = (),
     values: Mapping[str, str] | None = None,
     types: Mapping[str, Any] | None = None,
     from_arrays: bool = False,
 ) -> TextClause:
     """``INSERT INTO table (columns) VALUES (...) ON CONFLICT (conflict) DO NOTHING`` (or ``DO
-    UPDATE SET`` the ``update`` columns to the new values) ``[RETURNING returning]``, as typed
+    UPDATE SET`` the ``update`` columns to the new values ``[WHERE update_where]``, where the
+    stored row is ``table.column`` and the new one ``excluded.column``) ``[RETURNING returning]``, as typed
     text: the same SQL on PostgreSQL and SQLite (3.35+), compiled once (SQLAlchemy 2.0 does
     not cache its dialect INSERT constructs, so built with them every execution compiles the
     statement again). Run it with a list of rows (``with_defaults``) to insert many.
@@ -105,6 +107,8 @@ def insert_on_conflict(
     else:
         source = f"VALUES ({', '.join(values.get(name, ':' + name) for name in columns)})"
     action = "DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in update) if update else "DO NOTHING"
+    if update and update_where:
+        action += f" WHERE {update_where}"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) {source} ON CONFLICT ({', '.join(conflict)}) {action}"
     if returning:
         sql += " RETURNING " + ", ".join(returning)

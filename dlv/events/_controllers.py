@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import msgspec
 from litestar import Controller, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from dlv.auth import requires_viewer
@@ -41,10 +41,10 @@ class EventController(Controller):
     guards = [requires_viewer]
 
     @get("/", summary="Live changes (node status, run states, lineage) as Server-Sent Events")
-    async def events(self, state: State) -> ServerSentEvent:
+    async def events(self, events: NamedDependency[EventBroker]) -> ServerSentEvent:
         """Events: ``ready`` once subscribed, ``node.status`` {node_id, name, status, previous,
         message}, ``run.state`` {process_id, run_id, state, previous}, ``lineage.changed``
         {origin, asset_ids, process_ids, edges, complete, ...}, and ``resync`` when this client
         fell behind or the cross-process relay was interrupted and events were lost (reload).
         Each is sent once the change it reports is committed."""
-        return ServerSentEvent(_stream(state.events))
+        return ServerSentEvent(_stream(events))

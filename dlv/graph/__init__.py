@@ -3,12 +3,11 @@
 from dlv.graph._lifespan import neo4j_lifespan
 from dlv.graph._outbox import OUTBOX_FLAG, outbox_enabled, outbox_write
 from dlv.graph._sql import SqlGraphStore
-from dlv.graph._store import QUERY_TIMEOUT_KEY, Direction, GraphQueryTimeout, GraphStore, Hop, Reached, Traversal
+from dlv.graph._store import Direction, GraphQueryTimeout, GraphStore, Hop, Reached, Traversal
 from dlv.graph.neo4j import FallbackGraphStore, Neo4jGraphStore, Projector
 
 __all__ = [
     "OUTBOX_FLAG",
-    "QUERY_TIMEOUT_KEY",
     "Direction",
     "FallbackGraphStore",
     "GraphQueryTimeout",

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, func, or_, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import LineageEdge
+from dlv.db.sql import among, chunks
 from dlv.graph._store import Direction, GraphQueryTimeout, Traversal, merge_walks, walk_directions
 
 EDGES = LineageEdge.__table__
@@ -53,10 +54,7 @@ def step_statement(forward: bool, as_of: datetime | None, dialect: str):  # noqa
         if forward
         else (EDGES.c.target_id, EDGES.c.source_id, EDGES.c.source_type)
     )
-    if dialect == "postgresql":
-        in_frontier = near == func.any(bindparam("frontier", type_=ARRAY(PG_UUID(as_uuid=True))))
-    else:
-        in_frontier = near.in_(bindparam("frontier", expanding=True))
+    in_frontier = among(near, "frontier", dialect, PG_UUID(as_uuid=True))
     return select(EDGES.c.id, near, far, far_type).where(in_frontier, _valid(as_of))
 
 
@@ -115,10 +113,10 @@ class SqlGraphStore:
         return rows
 
     @staticmethod
-    def _chunks(frontier: list[UUID], dialect: str) -> Iterable[list[UUID]]:
+    def _chunks(frontier: list[UUID], dialect: str) -> Iterable[Sequence[UUID]]:
         if dialect == "postgresql":
             return [frontier]
-        return [frontier[at : at + SQLITE_FRONTIER_CHUNK] for at in range(0, len(frontier), SQLITE_FRONTIER_CHUNK)]
+        return chunks(frontier, SQLITE_FRONTIER_CHUNK)
 
     @asynccontextmanager
     async def _time_limit(self, seconds: float | None) -> AsyncIterator[None]:

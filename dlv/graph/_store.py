@@ -11,8 +11,6 @@ import msgspec
 from dlv.lib.exceptions import DLVError
 
 Direction = Literal["upstream", "downstream", "both"]
-# Session info key holding DLV_GRAPH_QUERY_TIMEOUT_SECONDS for the traversals of that session.
-QUERY_TIMEOUT_KEY = "dlv_graph_query_timeout"
 
 
 class Reached(msgspec.Struct, frozen=True):

@@ -10,8 +10,8 @@ from dlv.lineage._controllers import (
     ProcessController,
     SearchController,
 )
-from dlv.lineage._edges import RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, superseded_params
-from dlv.lineage._schemas import ColumnMapping
+from dlv.lineage._edges import RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
+from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._service import AssetService, ProcessService, bulk_upsert
 from dlv.lib.http_policy import BODY_LIMIT_SETTING
 
@@ -31,11 +31,14 @@ def lineage_routes(bulk_max_body_bytes: int) -> list[ControllerRouterHandler]:
 __all__ = [
     "RETIRE_SUPERSEDED",
     "SUPERSEDED_EDGES",
+    "AssetCreate",
     "AssetService",
     "ColumnMapping",
     "EdgeWriter",
+    "Field",
     "ProcessService",
     "bulk_upsert",
     "lineage_routes",
+    "now",
     "superseded_params",
 ]

@@ -12,10 +12,11 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import LineageEdge, Run
+from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run
+from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import ColumnMapping
 from dlv.lineage.rules import EdgeOutcome, check_edge_shape, end_version, merge_columns, observe_edge, start_earlier, to_builtins
 
@@ -165,3 +166,73 @@ class EdgeWriter:
         if touching is not None:
             statement = statement.where(or_(LineageEdge.source_id == touching, LineageEdge.target_id == touching))
         await self.session.execute(statement.execution_options(synchronize_session=False))
+
+
+class EdgeService:
+    """The edge endpoints' reads and writes (writes through ``EdgeWriter``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.writer = EdgeWriter(session)
+
+    async def page(
+        self,
+        *,
+        source_id: UUID | None = None,
+        target_id: UUID | None = None,
+        node_id: UUID | None = None,
+        origin: str | None = None,
+        include_retired: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[LineageEdge], int]:
+        """One page of edges, newest first, and how many match; ``node_id`` matches either end."""
+        statement = select(LineageEdge)
+        if not include_retired:
+            statement = statement.where(LineageEdge.valid_to.is_(None))
+        for column, value in ((LineageEdge.source_id, source_id), (LineageEdge.target_id, target_id), (LineageEdge.origin, origin)):
+            if value is not None:
+                statement = statement.where(column == value)
+        if node_id is not None:
+            statement = statement.where((LineageEdge.source_id == node_id) | (LineageEdge.target_id == node_id))
+        total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))
+        rows = await self.session.scalars(statement.order_by(LineageEdge.valid_from.desc(), LineageEdge.id).limit(limit).offset(offset))
+        return list(rows), total or 0
+
+    async def get(self, edge_id: UUID, *, current: bool = False) -> LineageEdge:
+        edge = await self.session.get(LineageEdge, edge_id)
+        if edge is None or (current and edge.valid_to is not None):
+            if current:
+                raise NotFound(f"No current edge with id {edge_id}; retired edges are history and cannot change.", field="edge_id")
+            raise NotFound(f"No edge with id {edge_id}.", field="edge_id")
+        return edge
+
+    async def create(self, source_id: UUID, target_id: UUID, columns: Sequence[ColumnMapping], origin: str) -> LineageEdge:
+        types = await entity_types(self.session, (source_id, target_id))
+        for end, value in (("source_id", source_id), ("target_id", target_id)):
+            if value not in types:
+                raise BadRequest(f"Invalid field {end}: no asset or process with id {value}.", field=end)
+        edge, _ = await self.writer.add((source_id, types[source_id]), (target_id, types[target_id]), columns, origin)
+        return edge
+
+    async def replace_columns(self, edge_id: UUID, columns: Sequence[ColumnMapping]) -> LineageEdge:
+        """The current version is retired and a new one starts, so ``as_of`` keeps the old mapping."""
+        edge = await self.get(edge_id, current=True)
+        replaced, _ = await self.writer.add((edge.source_id, edge.source_type), (edge.target_id, edge.target_type), columns, edge.origin)
+        return replaced
+
+    async def remove(self, edge_id: UUID, *, purge: bool) -> None:
+        await self.get(edge_id)
+        await (self.writer.purge(edge_id=edge_id) if purge else self.writer.retire([edge_id]))
+
+
+async def entity_types(session: AsyncSession, ids: Iterable[UUID], *, include_deleted: bool = False) -> dict[UUID, str]:
+    """Which of ``ids`` are assets and which are processes."""
+    wanted = list(set(ids))
+    found: dict[UUID, str] = {}
+    for model, kind in ((DataAsset, ASSET), (Process, PROCESS)):
+        statement = select(model.id).where(model.id.in_(wanted))
+        if not include_deleted:
+            statement = statement.where(model.deleted_at.is_(None))
+        found.update({row: kind for row in (await session.scalars(statement)).all()})
+    return found

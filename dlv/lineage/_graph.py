@@ -6,18 +6,19 @@ import csv
 import io
 import logging
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process
-from dlv.graph import QUERY_TIMEOUT_KEY, Direction, GraphStore, Traversal
+from dlv.db.sql import among_values, chunks
+from dlv.graph import Direction, GraphStore, Traversal
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import (
     ColumnMapping,
@@ -52,9 +53,8 @@ def _stored_mappings(edge_id: UUID, stored: list[dict[str, Any]] | None) -> list
     return mappings
 
 
-def _chunks(ids: list[UUID]) -> Iterable[list[UUID]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def _chunks(ids: list[UUID]) -> Iterable[Sequence[UUID]]:
+    return chunks(ids, CHUNK)
 
 
 class Start:
@@ -65,10 +65,9 @@ class Start:
 
 
 class LineageGraph:
-    def __init__(self, session: AsyncSession, store: GraphStore) -> None:
+    def __init__(self, session: AsyncSession, store: GraphStore, timeout: float | None = None) -> None:
         self.session, self.store = session, store
-        # DLV_GRAPH_QUERY_TIMEOUT_SECONDS, carried by the app's sessions (dlv.app.alchemy_config).
-        self.timeout: float | None = session.info.get(QUERY_TIMEOUT_KEY)
+        self.timeout = timeout  # DLV_GRAPH_QUERY_TIMEOUT_SECONDS (dlv.lineage.deps)
 
     async def resolve(
         self,
@@ -81,7 +80,9 @@ class LineageGraph:
     ) -> Start:
         if node_id is None:
             if not (entity_type and namespace and name):
-                raise BadRequest("Say where to start: send node_id=<uuid>, or type=asset|process with namespace and name.")
+                raise BadRequest(
+                    "Say where to start: send node_id=<uuid>, or type=asset|process with namespace and name.", field="node_id", source="query"
+                )
             model = DataAsset if entity_type == ASSET else Process
             found = await self.session.scalar(select(model).where(model.namespace == namespace, model.name == name))
             if found is None and model is DataAsset:
@@ -92,7 +93,7 @@ class LineageGraph:
                     )
                 )
             if found is None:
-                raise NotFound(f"No {entity_type} named {name!r} in namespace {namespace!r}.")
+                raise NotFound(f"No {entity_type} named {name!r} in namespace {namespace!r}.", field="name", source="query")
             return self._start_at(found, entity_type)
         for model, kind in ((DataAsset, ASSET), (Process, PROCESS)):
             found = await self.session.get(model, node_id)
@@ -103,7 +104,7 @@ class LineageGraph:
             if catalog_node is not None:
                 asset_ids = (await self.session.scalars(select(DataAsset.id).where(DataAsset.node_id == node_id))).all()
                 return Start({asset_id: ASSET for asset_id in asset_ids}, ImpactRoot(id=node_id, type="node", name=catalog_node.name))
-        raise NotFound(f"No asset, process{' or catalog node' if allow_catalog_node else ''} with id {node_id}.")
+        raise NotFound(f"No asset, process{' or catalog node' if allow_catalog_node else ''} with id {node_id}.", field="node_id", source="query")
 
     @staticmethod
     def _start_at(found: DataAsset | Process, kind: str) -> Start:
@@ -143,13 +144,8 @@ class LineageGraph:
         ]
         return Graph(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source)
 
-    def _among(self, column: Any, ids: list[UUID]) -> Any:
-        """``column IN ids``; on PostgreSQL as ``= ANY(array)``: one prepared statement whatever
-        the number of ids, where an IN list is a new statement, compiled and prepared again,
-        for every length (twice as slow for answers of thousands of nodes)."""
-        if self.session.bind.dialect.name == "postgresql":
-            return column == func.any(literal(ids, ARRAY(PG_UUID(as_uuid=True))))
-        return column.in_(ids)
+    def _among(self, column: Any, ids: Sequence[UUID]) -> Any:
+        return among_values(column, ids, self.session.bind.dialect.name, PG_UUID(as_uuid=True))
 
     async def _edge_details(self, traversal: Traversal) -> dict[UUID, tuple[str, list[ColumnMapping]]]:
         details: dict[UUID, tuple[str, list[ColumnMapping]]] = {}
@@ -188,7 +184,9 @@ class LineageGraph:
             raise BadRequest("field= starts a column-level traversal from an asset column: send the node_id of an asset.")
         known = {item.get("name") for item in start.asset.fields or []}
         if known and field not in known:
-            raise BadRequest(f"Asset {start.asset.name!r} has no field {field!r}; its fields are {', '.join(sorted(known))}.")
+            raise BadRequest(
+                f"Asset {start.asset.name!r} has no field {field!r}; its fields are {', '.join(sorted(known))}.", field="field", source="query"
+            )
         types = {node_id: reached.type for node_id, reached in traversal.nodes.items()}
         out_edges: dict[UUID, list[Any]] = {}
         in_edges: dict[UUID, list[Any]] = {}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import ASSET, PROCESS, DataAsset, Node, Process
@@ -21,18 +20,6 @@ from dlv.lineage.rules import to_builtins
 Entity = TypeVar("Entity", DataAsset, Process)
 
 
-async def entity_types(session: AsyncSession, ids: Iterable[UUID], *, include_deleted: bool = False) -> dict[UUID, str]:
-    """Which of ``ids`` are assets and which are processes."""
-    wanted = list(set(ids))
-    found: dict[UUID, str] = {}
-    for model, kind in ((DataAsset, ASSET), (Process, PROCESS)):
-        statement = select(model.id).where(model.id.in_(wanted))
-        if not include_deleted:
-            statement = statement.where(model.deleted_at.is_(None))
-        found.update({row: kind for row in (await session.scalars(statement)).all()})
-    return found
-
-
 class _EntityService(SQLAlchemyAsyncRepositoryService[Entity]):
     """Shared life cycle of assets and processes: unique natural key, soft delete, purge."""
 
@@ -41,51 +28,55 @@ class _EntityService(SQLAlchemyAsyncRepositoryService[Entity]):
     async def get_live(self, item_id: UUID) -> Entity:
         item = await self.get_one_or_none(id=item_id)
         if item is None or item.deleted_at is not None:
-            raise NotFound(f"No {self.entity_label} with id {item_id}; search for it at /api/search?q=...")
+            raise NotFound(f"No {self.entity_label} with id {item_id}; search for it at /api/search?q=...", field=f"{self.entity_label}_id")
+        return item
+
+    async def get_any(self, item_id: UUID) -> Entity:
+        """Live or deleted (a deleted one reads back with its ``deleted_at``)."""
+        item = await self.get_one_or_none(id=item_id)
+        if item is None:
+            raise NotFound(f"No {self.entity_label} with id {item_id}.", field=f"{self.entity_label}_id")
         return item
 
     async def find(self, namespace: str, name: str) -> Entity | None:
         return await self.get_one_or_none(namespace=namespace, name=name)
+
+    async def to_model_on_create(self, data: Any) -> Any:
+        return await self._values(data)
+
+    async def to_model_on_update(self, data: Any) -> Any:
+        return await self._values(data)
+
+    async def _values(self, data: Any) -> Any:
+        """A request's Struct as column values (fields not sent are left out), references checked."""
+        if isinstance(data, msgspec.Struct):
+            data = to_builtins(data)
+        if isinstance(data, dict):
+            await self._check_references(data)
+        return data
 
     async def create_from(self, data: msgspec.Struct) -> Entity:
         existing = await self.find(data.namespace, data.name)  # type: ignore[attr-defined]
         if existing is not None and existing.deleted_at is None:
             raise Conflict(
                 f"A {self.entity_label} named {data.name!r} already exists in namespace "  # type: ignore[attr-defined]
-                f"{data.namespace!r} (id {existing.id}); PATCH it or use POST /api/lineage/bulk to upsert."  # type: ignore[attr-defined]
+                f"{data.namespace!r} (id {existing.id}); PATCH it or use POST /api/lineage/bulk to upsert.",  # type: ignore[attr-defined]
+                field="name",
             )
-        values = to_builtins(data)
-        await self._check_references(values)
         if existing is not None:  # re-created after a delete: the same identity comes back
-            for key, value in values.items():
-                setattr(existing, key, value)
-            existing.deleted_at = None
-            return await self.update(existing)
-        return await self.create(self.repository.model_type(**values))
+            return await self.update({**to_builtins(data), "deleted_at": None}, item_id=existing.id)
+        return await self.create(data)
 
     async def upsert_from(self, data: msgspec.Struct) -> tuple[Entity, bool]:
         """Create or update by (namespace, name); return (entity, created?)."""
-        values = to_builtins(data)
-        await self._check_references(values)
-        existing = await self.find(values["namespace"], values["name"])
+        existing = await self.find(data.namespace, data.name)  # type: ignore[attr-defined]
         if existing is None:
-            return await self.create(self.repository.model_type(**values)), True
-        for key, value in values.items():
-            setattr(existing, key, value)
-        existing.deleted_at = None
-        return await self.update(existing), False
+            return await self.create(data), True
+        return await self.update({**to_builtins(data), "deleted_at": None}, item_id=existing.id), False
 
     async def change(self, item_id: UUID, data: msgspec.Struct) -> Entity:
-        item = await self.get_live(item_id)
-        changes = {
-            field: to_builtins(getattr(data, field))
-            for field in data.__struct_fields__
-            if getattr(data, field) is not msgspec.UNSET
-        }
-        await self._check_references(changes)
-        for key, value in changes.items():
-            setattr(item, key, value)
-        return await self.update(item)
+        await self.get_live(item_id)
+        return await self.update(data, item_id=item_id)
 
     async def retire(self, item_id: UUID) -> None:
         item = await self.get_live(item_id)
@@ -113,7 +104,9 @@ class AssetService(_EntityService[DataAsset]):
     async def _check_references(self, values: dict[str, Any]) -> None:
         node_id = values.get("node_id")
         if node_id is not None and await self.repository.session.get(Node, UUID(str(node_id))) is None:
-            raise BadRequest(f"Invalid field node_id: no catalog node with id {node_id}; send the id of a node from /api/nodes or null.")
+            raise BadRequest(
+                f"Invalid field node_id: no catalog node with id {node_id}; send the id of a node from /api/nodes or null.", field="node_id"
+            )
 
 
 class ProcessService(_EntityService[Process]):
@@ -137,7 +130,7 @@ async def bulk_upsert(session: AsyncSession, assets: Sequence[AssetCreate], proc
             try:
                 item, created = await service.upsert_from(row)
             except BadRequest as exc:
-                raise BadRequest(f"{label}[{index}] ({row.namespace}/{row.name}): {exc.detail}") from None
+                raise BadRequest(f"{label}[{index}] ({row.namespace}/{row.name}): {exc.detail}", field=f"{label}[{index}]") from None
             counts[label]["created" if created else "updated"] += 1
             ids[(kind, row.namespace, row.name)] = item.id
     writer = EdgeWriter(session)
@@ -151,13 +144,14 @@ async def bulk_upsert(session: AsyncSession, assets: Sequence[AssetCreate], proc
                 if found is None or found.deleted_at is not None:
                     raise BadRequest(
                         f"edges[{index}]: no {end.type} {end.namespace}/{end.name}; add it to the "
-                        f"{'assets' if end.type == ASSET else 'processes'} of this request or create it first."
+                        f"{'assets' if end.type == ASSET else 'processes'} of this request or create it first.",
+                        field=f"edges[{index}]",
                     )
                 ids[key] = found.id
             ends.append((ids[key], end.type))
         try:
             _, created = await writer.add(ends[0], ends[1], edge.columns, edge.origin)
         except BadRequest as exc:
-            raise BadRequest(f"edges[{index}]: {exc.detail}") from None
+            raise BadRequest(f"edges[{index}]: {exc.detail}", field=f"edges[{index}]") from None
         counts["edges"]["created" if created else "updated"] += 1
     return counts

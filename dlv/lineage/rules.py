@@ -61,6 +61,7 @@ class EdgeOutcome(Enum):
     EXTENDED = "extended"  # the same run reports more of the edge: columns merged
     CARRIED = "carried"  # another run reports the same columns: the edge moves to it
     REPLACED = "replaced"  # new columns, or no current edge: a new version starts
+    STALE = "stale"  # an older run reports it late: the newer current version stays
 
 
 def observe_edge(edge: Any, columns: list[dict[str, Any]], run_id: str | None, at: datetime) -> EdgeOutcome:
@@ -70,12 +71,16 @@ def observe_edge(edge: Any, columns: list[dict[str, Any]], run_id: str | None, a
     A run reports its lineage in several events (START, RUNNING, COMPLETE, in any order), so
     within a run observations accumulate; after ``EXTENDED`` the caller applies
     ``start_earlier`` when ``at`` precedes the edge. ``REPLACED``: the caller ends ``edge``
-    with ``end_version`` and adds the next version."""
+    with ``end_version`` and adds the next version. ``STALE``: another run's version that
+    began after ``at`` is current, so this (older) observation changes nothing: delivered in
+    time order it would have been replaced by that version already."""
     if edge is not None and run_id is not None and edge.run_id == run_id:
         merged = merge_columns(edge.columns, columns)
         if merged != edge.columns:
             edge.columns = merged
         return EdgeOutcome.EXTENDED
+    if edge is not None and run_id is not None and edge.run_id is not None and at < edge.valid_from:
+        return EdgeOutcome.STALE
     if edge is not None and edge.columns == columns:
         if run_id is not None:
             edge.run_id = run_id
@@ -141,6 +146,23 @@ def superseded(latest_completed_start: datetime | None, run: Any) -> bool:
 # --- assets and processes
 
 
+def newer(item: Any, facet: str, at: datetime) -> bool:
+    """Whether an observation of ``facet`` made at ``at`` is at least as new as the one ``item``
+    (an asset or process) shows; if so it is recorded as the one shown. Decided per facet, so
+    a facet only an early event carried (a START's parent or schema) still applies when that
+    event arrives last, and an older event, of the same run or an earlier one, never replaces
+    what a newer one said: the result does not depend on arrival order."""
+    times = item.facet_times or {}
+    shown = times.get(facet)
+    if shown is not None and datetime.fromisoformat(shown) > at:
+        return False
+    stamp = at.isoformat()
+    if shown != stamp:
+        item.facet_times = {**times, facet: stamp}
+    return True
+
+
+
 def revive(item: Any, at: datetime) -> bool:
     """Whether ``item`` (an asset) is live for an event at ``at``: one deleted before ``at``
     was re-created, and is live again."""
@@ -164,6 +186,7 @@ __all__ = [
     "end_version",
     "merge_columns",
     "new_run",
+    "newer",
     "observe_edge",
     "revive",
     "start_earlier",

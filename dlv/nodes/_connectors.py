@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar.exceptions import ValidationException
 
 from dlv.config import Settings
 from dlv.connectors import (
@@ -27,23 +26,13 @@ from dlv.connectors import (
 )
 from dlv.db.models import Node
 from dlv.lib.crypto import SecretBox, SecretsUnreadable
+from dlv.lib.exceptions import InvalidFields, invalid
 
 logger = logging.getLogger("dlv.nodes")
 
 MAX_CONFIG_BYTES = 64 * 1024
 # A connector enforces its own timeout; this only stops a broken plugin from hanging a check.
 CONNECTOR_HARD_LIMIT_SECONDS = 180
-
-
-def invalid(field: str, message: str, source: str = "body") -> ValidationException:
-    return invalid_fields([(field, message)], source)
-
-
-def invalid_fields(errors: list[tuple[str, str]], source: str = "body") -> ValidationException:
-    """A 400 whose problem document lists each field (dlv.lib.exceptions.validation_handler)."""
-    return ValidationException(
-        detail="Invalid fields", extra=[{"key": field, "message": message, "source": source} for field, message in errors]
-    )
 
 
 def _in_config(field: str) -> str:
@@ -136,7 +125,7 @@ class Connectors:
         try:
             return node_type, node_type.parse(raw)
         except ConfigError as exc:
-            raise invalid_fields([(_in_config(error.field), error.message) for error in exc.errors]) from None
+            raise InvalidFields([(_in_config(error.field), error.message) for error in exc.errors]) from None
 
     def prepare(self, key: str, raw: dict[str, Any]) -> PreparedConfig:
         node_type, config = self.parse(key, raw)

@@ -14,31 +14,23 @@ from advanced_alchemy.filters import OrderBy
 from advanced_alchemy.service import OffsetPagination
 from advanced_alchemy.utils.dependencies import ChoiceField
 from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv import audit
 from dlv.auth import requires_admin, requires_viewer
 from dlv.connectors import TestReport
-from dlv.discovery import DiscoveryScope
+from dlv.connectors import DiscoveryScope
 from dlv.events import EventBroker, publish_node_status
-from dlv.nodes._connectors import Connectors, invalid
+from dlv.lib.exceptions import invalid
+from dlv.nodes._connectors import Connectors
 from dlv.nodes._discovery import DiscoveryResult
 from dlv.nodes._scheduler import discover_and_publish
 from dlv.nodes._schemas import NodeCheckRead, NodeCreate, NodeRead, NodeTestRequest, NodeTypeRead, NodeUpdate
 from dlv.nodes._service import NodeService
 
 SORTABLE = ("name", "type", "status", "created_at", "updated_at", "last_checked_at", "last_latency_ms")
-
-
-def provide_connectors(state: State) -> Connectors:
-    return state.connectors
-
-
-def provide_events(state: State) -> EventBroker:
-    return state.events
 
 
 def _check_sort(filters: list[FilterTypes]) -> None:
@@ -51,7 +43,6 @@ class NodeTypeController(Controller):
     path = "/api/node-types"
     tags = ["nodes"]
     guards = [requires_viewer]
-    dependencies = {"connectors": Provide(provide_connectors, sync_to_thread=False)}
 
     @get("/", summary="The installed node types, with the JSON Schema of their config")
     async def list_node_types(self, connectors: NamedDependency[Connectors]) -> list[NodeTypeRead]:
@@ -71,8 +62,6 @@ class NodeController(Controller):
     path = "/api/nodes"
     tags = ["nodes"]
     dependencies = {
-        "connectors": Provide(provide_connectors, sync_to_thread=False),
-        "events": Provide(provide_events, sync_to_thread=False),
         **create_service_dependencies(
             NodeService,
             key="nodes",

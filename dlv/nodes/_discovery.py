@@ -22,12 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv import audit
 from dlv.connectors import ConfigError, NodeType, Step, TestReport
 from dlv.db.models import ASSET, DataAsset, LineageEdge, Node
-from dlv.discovery import Catalog, ColumnUse, Discovery, DiscoveryScope, RelationKind
+from dlv.connectors import Catalog, ColumnUse, Discovery, DiscoveryScope, RelationKind
 from dlv.events import EventBroker, publish_node_status
 from dlv.lib.crypto import SecretsUnreadable
 from dlv.lib.exceptions import BadRequest
-from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
-from dlv.lineage._service import AssetService, EdgeWriter, now
+from dlv.lineage import AssetCreate, AssetService, ColumnMapping, EdgeWriter, Field, now
 from dlv.nodes._connectors import Connectors, failed_report
 from dlv.nodes._service import DISCOVERY_TRIGGER, NodeService
 
@@ -89,7 +88,7 @@ async def _read(connectors: Connectors, node: Node, scope: DiscoveryScope) -> Di
         return Discovery(report=failed_report(f"node type {node.type!r} is not installed; install the plugin that provides it"))
     if not node_type.can_discover():
         discoverable = ", ".join(sorted(t.key for t in connectors.types if t.can_discover())) or "none installed"
-        raise BadRequest(f"Nodes of type {node.type} cannot be discovered; discovery works for: {discoverable}.")
+        raise BadRequest(f"Nodes of type {node.type} cannot be discovered; discovery works for: {discoverable}.", field="type")
     try:
         config = node_type.parse(connectors.stored_config(node))
     except SecretsUnreadable as exc:

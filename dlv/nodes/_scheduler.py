@@ -23,7 +23,7 @@ from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.discovery import DiscoveryScope
+from dlv.connectors import DiscoveryScope
 from dlv.events import EventBroker, publish_lineage_changed, publish_node_status
 from dlv.lib.leadership import leading
 from dlv.nodes._connectors import Connectors

@@ -18,7 +18,8 @@ from dlv.connectors import TestReport
 from dlv.db.models import Node, NodeCheck
 from dlv.lib.crypto import SecretsUnreadable
 from dlv.lib.exceptions import Conflict
-from dlv.nodes._connectors import Connectors, PreparedConfig, invalid, merge_patch
+from dlv.lib.exceptions import invalid
+from dlv.nodes._connectors import Connectors, PreparedConfig, merge_patch
 from dlv.nodes._schemas import NodeCreate, NodeUpdate
 from dlv.observability import count_node_check
 
@@ -43,7 +44,7 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
     async def _ensure_name_free(self, name: str, node_id: UUID | None = None) -> None:
         existing = await self.get_one_or_none(name=name)
         if existing is not None and existing.id != node_id:
-            raise Conflict(f"A node named {name!r} already exists; choose another name or edit that node.")
+            raise Conflict(f"A node named {name!r} already exists; choose another name or edit that node.", field="name")
 
     async def create_node(self, data: NodeCreate, connectors: Connectors) -> Node:
         prepared = connectors.prepare(data.type, data.config)
@@ -84,7 +85,8 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
             return connectors.stored_config(node)
         except SecretsUnreadable as exc:
             raise Conflict(
-                f"Cannot change the config of {node.name!r}: {exc}. Send every secret field again with the change."
+                f"Cannot change the config of {node.name!r}: {exc}. Send every secret field again with the change.",
+                field="config",
             ) from None
 
     @staticmethod

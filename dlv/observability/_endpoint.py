@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timezone
-from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
@@ -51,7 +50,6 @@ async def refresh_outbox_lag(metrics: Metrics, session: AsyncSession) -> None:
 
 
 @get("/metrics", include_in_schema=False)
-async def metrics_endpoint(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[bytes]:
-    metrics: Metrics = request.app.state.metrics
+async def metrics_endpoint(metrics: NamedDependency[Metrics], db_session: NamedDependency[AsyncSession]) -> Response[bytes]:
     await refresh_outbox_lag(metrics, db_session)
     return Response(exposition(metrics), media_type=CONTENT_TYPE_LATEST)

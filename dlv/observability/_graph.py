@@ -6,10 +6,8 @@ import time
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from dlv.graph import Direction, GraphStore, Traversal
-from dlv.observability._metrics import Metrics, session_metrics
+from dlv.observability._metrics import Metrics
 
 
 class MeasuredGraphStore:
@@ -40,9 +38,6 @@ class MeasuredGraphStore:
             self.metrics.graph_query_duration.labels(store=self._label(answered_by), direction=direction).observe(elapsed)
 
 
-def measured_store(session: AsyncSession, store: GraphStore) -> GraphStore:
-    """``store``, timed into the metrics of the app that opened ``session`` (as is without them)."""
-    metrics = session_metrics(session)
-    if metrics is None:
-        return store
-    return MeasuredGraphStore(store, metrics, session.get_bind().dialect.name)
+def measured_store(metrics: Metrics, store: GraphStore, dialect: str) -> GraphStore:
+    """``store``, each traversal timed into ``metrics``."""
+    return MeasuredGraphStore(store, metrics, dialect)

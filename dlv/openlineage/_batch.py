@@ -36,12 +36,25 @@ from dlv.lineage.rules import (
     end_version,
     merge_columns,
     new_run,
+    newer,
     observe_edge,
     start_earlier,
     superseded,
     to_builtins,
 )
-from dlv.openlineage._facets import ORIGIN, Applied, Key, asset_kind, job_facets, key, named_datasets, observations, parent_job, run_error
+from dlv.openlineage._facets import (
+    ORIGIN,
+    Applied,
+    Key,
+    asset_kind,
+    job_facets,
+    key,
+    named_datasets,
+    observations,
+    parent_job,
+    run_datasets,
+    run_error,
+)
 from dlv.openlineage._mapping import live_assets
 from dlv.openlineage._nodes import link_nodes
 from dlv.openlineage._spec import Event, RunEvent
@@ -66,6 +79,7 @@ from dlv.openlineage._statements import (
     UPDATE_HEALTH,
     UPDATE_PROCESSES,
     UPSERT_RUNS,
+    record_run_datasets,
     statements,
 )
 
@@ -127,7 +141,6 @@ class _Step:
     event: RunEvent
     process: Row
     run: Row
-    fresh: bool = False
     previous: str | None = None
     superseded: bool = False
     applied: Applied = field(default_factory=Applied)
@@ -155,6 +168,8 @@ class BatchMapper:
         processes = await self._processes(connection, events, now)
         steps = await self._runs(connection, events, processes, now)
         assets = await self._assets(connection, steps, now)
+        asset_ids = {item: asset.id for item, asset in assets.items()}
+        await record_run_datasets(connection, [row for step in steps for row in run_datasets(step.event, asset_ids)])
         await self._edges(connection, steps, assets)
         completed = [
             superseded_params(step.process.id, step.run.started_at, step.event.event_time, ORIGIN)
@@ -207,12 +222,12 @@ class BatchMapper:
                 previous = run.state
             if run.process_id != process.id:
                 raise ConflictingRun(event.run.run_id)
-            step = _Step(event, process, run, fresh=advance_run(run, state, at, run_error(event)), previous=previous)
-            if step.fresh:
-                job_facets(process, event.job)
-                parent = parent_job(event)
-                if parent is not None and processes[key(parent)].id != process.id:
-                    process.parent_id = processes[key(parent)].id
+            advance_run(run, state, at, run_error(event))
+            step = _Step(event, process, run, previous=previous)
+            job_facets(process, event.job, at)
+            parent = parent_job(event)
+            if parent is not None and processes[key(parent)].id != process.id and newer(process, "parent", at):
+                process.parent_id = processes[key(parent)].id
             step.superseded = superseded(latest_complete.get(process.id), run)
             step.applied = Applied(process_ids=[process.id], run=(process.id, run.run_id, run.state, previous))
             steps.append(step)
@@ -229,9 +244,10 @@ class BatchMapper:
     # --- datasets
 
     async def _assets(self, connection: AsyncConnection, steps: list[_Step], now: datetime) -> dict[Key, Row]:
-        """The asset of every dataset the round's (current) events name, created if new,
-        facets applied in event order."""
-        named = {id(step): named_datasets(step.event.inputs, step.event.outputs) for step in steps if not step.superseded}
+        """The asset of every dataset the round's events name, created if new, facets applied
+        where they are the newest. Superseded events too: their datasets exist and enter their
+        runs' history (not the current edges)."""
+        named = {id(step): named_datasets(step.event.inputs, step.event.outputs) for step in steps}
         kinds: dict[Key, str] = {}
         for datasets in named.values():  # the first event to name a new dataset creates it
             for item, kind in {key(d): asset_kind(d) for d in datasets}.items():
@@ -242,15 +258,16 @@ class BatchMapper:
             rows = [{"namespace": ns, "name": name, "kind": kinds[(ns, name)]} for ns, name in missing]
             await connection.execute(INSERT_ASSETS, with_defaults(ASSETS, rows, NEW_ASSET_COLUMNS))
             assets.update(await self._find_assets(connection, missing))
+        asset_ids = {item: asset.id for item, asset in assets.items()}
         for step in steps:
             datasets = named.get(id(step))
             if datasets is None:
                 step.applied.complete = not (step.event.inputs or step.event.outputs)
                 continue
-            live = live_assets(datasets, assets, step.event.event_time, fresh=step.fresh)
+            live = live_assets(datasets, assets, step.event.event_time)
             await link_nodes(self.session, datasets, live)
             step.live = live
-            step.applied.resolved([*step.event.inputs, *step.event.outputs], {item: asset.id for item, asset in assets.items()})
+            step.applied.resolved([*step.event.inputs, *step.event.outputs], asset_ids)
         changed = list({id(asset): asset for asset in assets.values() if asset.changed}.values())
         if changed:
             for asset in changed:

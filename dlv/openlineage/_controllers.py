@@ -8,28 +8,26 @@ from typing import Any
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException
 from litestar.params import FromQuery
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.auth import requires_ingest, requires_viewer
-from dlv.db.models import LineageEvent
-from dlv.lib.exceptions import BadRequest
+from dlv.config import Settings
+from dlv.lib.exceptions import BadRequest, PayloadTooLarge
 from dlv.lib.input_policy import READS_OWN_BODY, Offset, check_json_body
-from dlv.observability import counting_ingest
+from dlv.lib.paging import check_page
+from dlv.observability import Metrics, counting_ingest
 from dlv.openlineage._schemas import EventRead, IngestResult
+from dlv.openlineage._service import EventLog
+from dlv.openlineage._writer import IngestWriter
 from dlv.openlineage._spec import RunEvent, parse_event
-
-
-class PayloadTooLarge(ClientException):
-    status_code = 413
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The event is larger than {limit} bytes (DLV_OPENLINEAGE_MAX_BODY_BYTES); send smaller events, "
-        "e.g. leave out large facets such as spark.logicalPlan, or raise the limit."
+        "e.g. leave out large facets such as spark.logicalPlan, or raise the limit.",
+        field="body",
     )
 
 
@@ -46,12 +44,16 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
         check_json_body(bytes(received))
         return bytes(received)
     if encoding != "gzip":
-        raise BadRequest(f"Content-Encoding {encoding!r} is not supported: send the event as is or gzip-compressed.")
+        raise BadRequest(
+            f"Content-Encoding {encoding!r} is not supported: send the event as is or gzip-compressed.", field="Content-Encoding", source="header"
+        )
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         body = inflater.decompress(bytes(received), limit + 1)
     except zlib.error:
-        raise BadRequest("The body is not valid gzip although Content-Encoding says gzip: compress it with gzip or drop the header.") from None
+        raise BadRequest(
+            "The body is not valid gzip although Content-Encoding says gzip: compress it with gzip or drop the header.", field="body"
+        ) from None
     if len(body) > limit or inflater.unconsumed_tail:
         raise _too_large(limit)
     check_json_body(body)
@@ -64,14 +66,20 @@ class OpenLineageController(Controller):
 
     # The size limit is a setting (read in read_body), so Litestar's fixed default is turned off here.
     @post("/lineage", guards=[requires_ingest], request_max_body_size=None, opt={READS_OWN_BODY: True}, status_code=201, summary="Receive one OpenLineage event")
-    async def receive(self, request: Request[Any, Any, Any]) -> Response[IngestResult]:
+    async def receive(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        metrics: NamedDependency[Metrics],
+        ingest_writer: NamedDependency[IngestWriter],
+    ) -> Response[IngestResult]:
         """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
         optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
-        with counting_ingest(request.app.state.metrics):
-            parsed = parse_event(await read_body(request, request.app.state.settings.openlineage_max_body_bytes))
+        with counting_ingest(metrics):
+            parsed = parse_event(await read_body(request, settings.openlineage_max_body_bytes))
             # The process's writer applies it, in one transaction with whatever other requests
             # queued meanwhile (dlv.openlineage._writer).
-            stored = await request.app.state.ingest_writer.submit(parsed)
+            stored = await ingest_writer.submit(parsed)
         event = parsed.event
         result = IngestResult(
             stored=stored,
@@ -91,20 +99,8 @@ class OpenLineageController(Controller):
         limit: FromQuery[int] = 50,
         offset: Offset = 0,
     ) -> OffsetPagination[EventRead]:
-        if not 1 <= limit <= 500 or offset < 0:
-            raise BadRequest("limit must be between 1 and 500 and offset at least 0.")
-        statement = select(LineageEvent)
-        for column, value in (
-            (LineageEvent.run_id, run_id),
-            (LineageEvent.job_namespace, job_namespace),
-            (LineageEvent.job_name, job_name),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
-        total = await db_session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        rows = await db_session.scalars(
-            statement.order_by(LineageEvent.received_at.desc(), LineageEvent.id.desc()).limit(limit).offset(offset)
-        )
+        check_page(limit, offset, 500)
+        rows, total = await EventLog(db_session).page(run_id=run_id, job_namespace=job_namespace, job_name=job_name, limit=limit, offset=offset)
         items = [
             EventRead(
                 id=row.id, kind=row.kind, event_type=row.event_type, event_time=row.event_time, received_at=row.received_at,

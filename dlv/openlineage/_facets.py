@@ -6,20 +6,24 @@ values do to stored rows with ``dlv.lineage.rules``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from dlv.db.models import ASSET, PROCESS
 from dlv.lineage import ColumnMapping
-from dlv.openlineage._spec import FIELD_NAME_MAX, ColumnLineageField, Dataset, Job, RunEvent, SchemaField
+from dlv.lineage.rules import newer
+from dlv.openlineage._spec import FIELD_NAME_MAX, ColumnLineageField, Dataset, Job, RunEvent, SchemaField, TagsFacet
 
 ORIGIN = "openlineage"
 # Namespace schemes (OpenLineage naming spec) whose datasets are files or topics, not tables.
 FILE_SCHEMES = frozenset({"file", "s3", "s3a", "s3n", "gs", "gcs", "hdfs", "abfs", "abfss", "wasbs", "dbfs"})
 TOPIC_SCHEMES = frozenset({"kafka", "pulsar", "kinesis", "pubsub"})
 OWNER_MAX, KIND_MAX = 200, 50
+# What the asset and process APIs accept for tags (dlv.lineage's Tags).
+TAG_MAX, TAGS_MAX = 100, 100
 
 Key = tuple[str, str]
 Observation = tuple[tuple[UUID, str], tuple[UUID, str], list[ColumnMapping]]
@@ -61,17 +65,19 @@ def parent_job(event: RunEvent) -> Any:
     return parent.job if parent is not None else None
 
 
-def job_facets(process: Any, job: Job) -> None:
-    """Copy what the job's facets say onto its process (a model or a row)."""
+def job_facets(process: Any, job: Job, at: datetime) -> None:
+    """Copy what the job's facets say onto its process (a model or a row), each facet only
+    when no newer event already set it (``rules.newer``)."""
     facets = job.facets
-    if facets.sql is not None:
+    if facets.sql is not None and newer(process, "sql", at):
         process.sql = facets.sql.query
-    if facets.documentation is not None:
+    if facets.documentation is not None and newer(process, "documentation", at):
         process.description = facets.documentation.description
-    if (owner := _owner(facets.ownership)) is not None:
+    if (owner := _owner(facets.ownership)) is not None and newer(process, "ownership", at):
         process.owner = owner
-    if facets.job_type is not None and facets.job_type.job_type:
+    if facets.job_type is not None and facets.job_type.job_type and newer(process, "jobType", at):
         process.kind = facets.job_type.job_type.lower()[:KIND_MAX]
+    _add_tags(process, facets.tags)
 
 
 # --- datasets
@@ -86,19 +92,42 @@ def asset_kind(dataset: Dataset) -> str:
     return "file" if scheme in FILE_SCHEMES else "topic" if scheme in TOPIC_SCHEMES else "table"
 
 
-def dataset_facets(asset: Any, dataset: Dataset) -> None:
-    """Copy what the dataset's facets say onto its asset (a model or a row)."""
+def dataset_facets(asset: Any, dataset: Dataset, at: datetime) -> None:
+    """Copy what the dataset's facets say onto its asset (a model or a row), each facet only
+    when no newer event already set it (``rules.newer``)."""
     facets = dataset.facets
-    if facets.schema is not None and facets.schema.fields:
+    if facets.schema is not None and facets.schema.fields and newer(asset, "schema", at):
         fields = _flatten(facets.schema.fields)
         if fields != asset.fields:
             asset.fields = fields
-    if facets.documentation is not None:
+    if facets.documentation is not None and newer(asset, "documentation", at):
         asset.description = facets.documentation.description
-    if (owner := _owner(facets.ownership)) is not None:
+    if (owner := _owner(facets.ownership)) is not None and newer(asset, "ownership", at):
         asset.owner = owner
-    if facets.dataset_type is not None:
+    if facets.dataset_type is not None and newer(asset, "datasetType", at):
         asset.kind = asset_kind(dataset)
+    _add_tags(asset, facets.tags)
+
+
+def _add_tags(item: Any, facet: TagsFacet | None) -> None:
+    """The facet's tags join the item's own (``key``, or ``key:value``): a union, so arrival
+    order does not matter and tags an admin set stay. Column tags stay in the event."""
+    if facet is None:
+        return
+    named = {tag.key if tag.value in (None, "", "true") else f"{tag.key}:{tag.value}" for tag in facet.tags if not tag.field}
+    new = sorted(tag for tag in named if 0 < len(tag) <= TAG_MAX and tag not in item.tags)
+    if new:
+        item.tags = [*item.tags, *new][:TAGS_MAX]
+
+
+def table_symlink(dataset: Dataset) -> Key | None:
+    """The table name a dataset named otherwise declares among its symlinks (type TABLE)."""
+    if dataset.facets.symlinks is None:
+        return None
+    for identifier in dataset.facets.symlinks.identifiers:
+        if (identifier.type or "").upper() == "TABLE" and key(identifier) != key(dataset):
+            return key(identifier)
+    return None
 
 
 def lifecycle(dataset: Dataset) -> str | None:
@@ -120,6 +149,20 @@ def referenced_datasets(outputs: list[Dataset]) -> list[Dataset]:
 def named_datasets(inputs: list[Dataset], outputs: list[Dataset]) -> list[Dataset]:
     """Every dataset an event names: inputs, outputs and what the outputs' column lineage reads."""
     return [*inputs, *outputs, *referenced_datasets(outputs)]
+
+
+def run_datasets(event: RunEvent, asset_ids: Mapping[Key, UUID]) -> list[dict[str, Any]]:
+    """What the event's run read (inputs, and what its outputs' column lineage reads) and wrote,
+    as ``run_datasets`` rows for the datasets resolved to assets in ``asset_ids``."""
+    rows: dict[tuple[UUID, str], dict[str, Any]] = {}
+    for direction, datasets in (("input", [*event.inputs, *referenced_datasets(event.outputs)]), ("output", event.outputs)):
+        for dataset in datasets:
+            asset_id = asset_ids.get(key(dataset))
+            if asset_id is not None:
+                rows[(asset_id, direction)] = {
+                    "run_id": event.run.run_id, "asset_id": asset_id, "direction": direction, "observed_at": event.event_time,
+                }
+    return list(rows.values())
 
 
 def observations(process_id: UUID, inputs: list[Dataset], outputs: list[Dataset], assets: dict[Key, Any]) -> list[Observation]:

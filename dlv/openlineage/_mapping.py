@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from dlv.db.models import AssetAlias, DataAsset, LineageEdge, Process, Run
 from dlv.db.sql import pair_params, with_defaults
 from dlv.lineage import EdgeWriter
-from dlv.lineage.rules import advance_run, drop_stands, new_run, revive, superseded
+from dlv.lineage.rules import advance_run, drop_stands, new_run, newer, revive, superseded
 from dlv.openlineage._facets import (
     ORIGIN,
     Applied,
@@ -33,7 +34,9 @@ from dlv.openlineage._facets import (
     named_datasets,
     observations,
     parent_job,
+    run_datasets,
     run_error,
+    table_symlink,
 )
 from dlv.openlineage._nodes import link_nodes
 from dlv.openlineage._spec import Dataset, DatasetEvent, Event, Job, JobEvent, JobRef, RunEvent, invalid
@@ -53,6 +56,7 @@ from dlv.openlineage._statements import (
     RUN_FOR_UPDATE,
     RUNS,
     UPDATE_HEALTH,
+    record_run_datasets,
     statements,
 )
 
@@ -80,20 +84,22 @@ class EventMapper:
         applied.process_ids.append(process.id)
         at = event.event_time
         if isinstance(event, JobEvent):
-            job_facets(process, event.job)
+            job_facets(process, event.job, at)
             await self._lineage(process, event.inputs, event.outputs, at, run_id=None, fresh=True)
             applied.resolved([*event.inputs, *event.outputs], self._seen)
             return applied
         run, fresh, previous = await self._run(process, event)
-        if fresh:
-            job_facets(process, event.job)
-            if parent is not None and processes[key(parent)].id != process.id:
-                process.parent_id = processes[key(parent)].id
+        job_facets(process, event.job, at)
+        if parent is not None and processes[key(parent)].id != process.id and newer(process, "parent", at):
+            process.parent_id = processes[key(parent)].id
         latest = await self.session.scalar(LATEST_OTHER_COMPLETE, {"process_id": run.process_id, "run_id": run.run_id})
         if not superseded(latest, run):
             await self._lineage(process, event.inputs, event.outputs, at, run_id=run.run_id, fresh=fresh)
             if event.event_type == "COMPLETE":
                 await self.edges.retire_superseded(run, ORIGIN, at)
+        else:  # no longer the job's current lineage, but its datasets exist and enter its run's history
+            await self._datasets(named_datasets(event.inputs, event.outputs), at, fresh=False)
+        await record_run_datasets(self.session, run_datasets(event, self._seen))
         await self._health(process)
         applied.run = (process.id, run.run_id, run.state, previous)
         applied.resolved([*event.inputs, *event.outputs], self._seen)
@@ -136,6 +142,9 @@ class EventMapper:
                 f"{run_id!r} already belongs to job {owner.namespace}/{owner.name} (a runId names one run of one job)",
             )
         fresh = advance_run(run, state, at, run_error(event))
+        # A run's updated_at is its newest event's time, which advance_run keeps; marked as set so
+        # advanced-alchemy's flush hook does not stamp the wall clock over it when it stayed.
+        flag_modified(run, "updated_at")
         await self.session.flush()
         return run, fresh, previous
 
@@ -158,6 +167,8 @@ class EventMapper:
             change = dataset.facets.lifecycle_state_change
             if lifecycle(dataset) == "RENAME" and change.previous_identifier and fresh:
                 await self._rename(key(change.previous_identifier), key(dataset))
+            if (table := table_symlink(dataset)) is not None:
+                await self._prefer_table_name(key(dataset), table)
         keys = list(dict.fromkeys(key(dataset) for dataset in datasets))
         assets = await self._find_assets(keys)
         # Sorted, so concurrent events inserting the same new datasets wait for each other in
@@ -169,7 +180,7 @@ class EventMapper:
             await self.session.execute(INSERT_ASSETS, with_defaults(ASSETS, rows, NEW_ASSET_COLUMNS))
             assets.update(await self._find_assets(missing))
         self._seen.update({item: asset.id for item, asset in assets.items()})
-        live = live_assets(datasets, assets, at, fresh=fresh)
+        live = live_assets(datasets, assets, at)
         await self._aliases(datasets, assets)
         await link_nodes(self.session, datasets, live)
         for dataset in datasets:
@@ -206,18 +217,37 @@ class EventMapper:
         if values:
             await self.session.execute(INSERT_ALIASES, with_defaults(ALIASES, values, NEW_ALIAS_COLUMNS))
 
-    async def _rename(self, previous: Key, new: Key) -> None:
-        """The asset moves to its new name with its id, so its lineage history stays with it;
-        the old name becomes an alias."""
+    async def _prefer_table_name(self, named: Key, table: Key) -> None:
+        """A dataset named by where it is stored (an HDFS location) whose symlinks give its table
+        name is kept under the table name, whichever producer DLV heard first: Spark names the
+        location with the table as a symlink, Hive the table with the location as a symlink,
+        and both meet at one asset called by the table's name, the location its alias."""
+        found = await self._find_assets([named, table])
+        own, known_table = found.get(named), found.get(table)
+        if own is None:
+            if known_table is None:
+                row = {"namespace": table[0], "name": table[1], "kind": asset_kind(Dataset(namespace=table[0], name=table[1]))}
+                await self.session.execute(INSERT_ASSETS, with_defaults(ASSETS, [row], NEW_ASSET_COLUMNS))
+                known_table = (await self._find_assets([table]))[table]
+            row = {"namespace": named[0], "name": named[1], "type": None, "asset_id": known_table.id}
+            await self.session.execute(INSERT_ALIASES, with_defaults(ALIASES, [row], NEW_ALIAS_COLUMNS))
+        elif known_table is None and (key(own) == named or table < key(own)):
+            # Of two table names declared for one dataset, the smaller: the same in any order.
+            await self._rename(key(own), table, alias_type=None)
+
+    async def _rename(self, previous: Key, new: Key, alias_type: str | None = "RENAME") -> None:
+        """The asset ``previous`` names (its own name or one of its aliases) moves to its new
+        name with its id, so its lineage history stays with it; its former name becomes an
+        alias. Nothing happens when ``new`` already names an asset."""
         old = (await self._find_assets([previous])).get(previous)
-        if old is None or (old.namespace, old.name) != previous:
+        if old is None or await self._find_assets([new]):
             return
-        if await self._find_assets([new]):
-            return
-        await self.session.execute(delete(AssetAlias).where(AssetAlias.namespace == new[0], AssetAlias.name == new[1]))
+        former = key(old)
         old.namespace, old.name = new
+        if "datasetType" not in (old.facet_times or {}):  # a kind read from the name follows the name
+            old.kind = asset_kind(Dataset(namespace=new[0], name=new[1]))
         await self.session.flush()
-        self.session.add(AssetAlias(namespace=previous[0], name=previous[1], type="RENAME", asset_id=old.id))
+        self.session.add(AssetAlias(namespace=former[0], name=former[1], type=alias_type, asset_id=old.id))
 
     async def _drop(self, asset: DataAsset, at: datetime) -> bool:
         """Retire a dropped asset, unless lineage shows it in use after the drop (a late event)."""
@@ -231,14 +261,13 @@ class EventMapper:
         return True
 
 
-def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime, *, fresh: bool) -> dict[Key, Any]:
+def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime) -> dict[Key, Any]:
     """The live asset of each dataset an event at ``at`` names (``rules.revive``), with the
-    event's facets applied when it is ``fresh``. Assets are models or rows."""
+    event's facets applied where they are the newest (``rules.newer``). Assets are models or rows."""
     live: dict[Key, Any] = {}
     for dataset in datasets:
         asset = assets[key(dataset)]
         if revive(asset, at):
             live[key(dataset)] = asset
-        if fresh:
-            dataset_facets(asset, dataset)
+        dataset_facets(asset, dataset, at)
     return live

@@ -12,7 +12,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, delete, func, select,
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run
+from dlv.db.models import AssetAlias, LineageEdge, LineageEvent, Process, Run, RunDataset
 from dlv.db.sql import insert_on_conflict
 from dlv.events import EventBroker, publish_lineage_changed, publish_run_state
 from dlv.openlineage._facets import ORIGIN, Applied
@@ -162,6 +162,25 @@ def publish_applied(session: AsyncSession, applied: Applied, events: EventBroker
         )
 
 
+class EventLog:
+    """Reads of the raw event log."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self, *, run_id: str | None, job_namespace: str | None, job_name: str | None, limit: int, offset: int
+    ) -> tuple[list[LineageEvent], int]:
+        """One page of events, newest first, and how many match."""
+        statement = select(LineageEvent)
+        for column, value in ((LineageEvent.run_id, run_id), (LineageEvent.job_namespace, job_namespace), (LineageEvent.job_name, job_name)):
+            if value is not None:
+                statement = statement.where(column == value)
+        total = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        ordered = statement.order_by(LineageEvent.received_at.desc(), LineageEvent.id.desc()).limit(limit).offset(offset)
+        return list(await self.session.scalars(ordered)), total
+
+
 async def prune(session: AsyncSession, received_before: datetime) -> int:
     """Delete the raw events received before ``received_before``; return how many. The lineage,
     runs and health they produced stay as they are: only ``replay`` reads the log, and after a
@@ -173,10 +192,12 @@ async def prune(session: AsyncSession, received_before: datetime) -> int:
 async def replay(session: AsyncSession) -> int:
     """Rebuild everything OpenLineage produced from the event log, in event-time order.
 
-    Runs, aliases and OpenLineage edges are erased and re-derived; assets and processes keep
+    Runs with what they read and wrote, aliases and OpenLineage edges are erased and
+    re-derived; assets and processes keep
     their ids (and whatever people edited by hand), so links to them stay valid.
     """
     await session.execute(delete(LineageEdge).where(LineageEdge.origin == ORIGIN))
+    await session.execute(delete(RunDataset))
     await session.execute(delete(Run))
     await session.execute(delete(AssetAlias))
     await session.execute(update(Process).values(last_run_state=None, last_run_at=None))

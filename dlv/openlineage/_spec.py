@@ -8,13 +8,12 @@ additions never break ingestion.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-from dlv.lib.exceptions import BadRequest
+from dlv.lib.exceptions import InvalidFields, validation_location
 
 RunState = Literal["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]
 # The column sizes of the tables they land in.
@@ -100,11 +99,26 @@ class JobTypeJobFacet(_Facet, rename="camel"):
     processing_type: str | None = None
 
 
+class Tag(msgspec.Struct):
+    key: str
+    value: str | None = None
+    source: str | None = None
+    # A tag of one column (dataset tags facet): kept in the event, not on the asset.
+    field: str | None = None
+
+
+class TagsFacet(_Facet):
+    """The ``tags`` job, dataset and run facet (spec facet 1-0-0)."""
+
+    tags: list[Tag] = []
+
+
 class JobFacets(msgspec.Struct, rename="camel"):
     sql: SqlJobFacet | None = None
     documentation: DocumentationFacet | None = None
     ownership: OwnershipFacet | None = None
     job_type: JobTypeJobFacet | None = None
+    tags: TagsFacet | None = None
 
 
 class Job(msgspec.Struct):
@@ -191,6 +205,7 @@ class DatasetFacets(msgspec.Struct, rename="camel"):
     symlinks: SymlinksFacet | None = None
     lifecycle_state_change: LifecycleStateChangeFacet | None = None
     dataset_type: DatasetTypeFacet | None = None
+    tags: TagsFacet | None = None
 
 
 class Dataset(msgspec.Struct):
@@ -243,27 +258,18 @@ class ParsedEvent(msgspec.Struct):
         return {RunEvent: "run", JobEvent: "job", DatasetEvent: "dataset"}[type(self.event)]
 
 
-_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`(?: - at `(?P<at>[^`]+)`)?")
-_AT = re.compile(r" - at `(?P<at>[^`]+)`$")
+def _error_path(error: msgspec.ValidationError) -> tuple[str, str]:
+    """msgspec's error -> (JSON path of the offending value, what is wrong with it)."""
+    path, message = validation_location(error)
+    return (path, "is required") if message.startswith("Object missing required field") else (path, message)
 
 
-def _error_path(message: str) -> tuple[str, str]:
-    """msgspec's message -> (JSON path of the offending value, what is wrong with it)."""
-    missing = _MISSING.match(message)
-    if missing:
-        return f"{missing['at'] or '$'}.{missing['field']}", "is required"
-    at = _AT.search(message)
-    if at:
-        return at["at"], message[: at.start()]
-    return "$", message
-
-
-def invalid(path: str, problem: str) -> BadRequest:
+def invalid(path: str, problem: str) -> InvalidFields:
     problem = problem[:1].lower() + problem[1:]
-    return BadRequest(
-        f"Invalid OpenLineage event at {path}: {problem}. Send an event that follows the OpenLineage spec "
+    return InvalidFields(
+        [(path, problem)],
+        detail=f"Invalid OpenLineage event at {path}: {problem}. Send an event that follows the OpenLineage spec "
         "(https://openlineage.io/spec/2-0-2/OpenLineage.json).",
-        extra={"errors": [{"field": path, "message": problem, "source": "body"}]},
     )
 
 
@@ -298,7 +304,7 @@ def parse_event(body: bytes) -> ParsedEvent:
     try:
         event = msgspec.convert(payload, type=_event_type(payload), strict=True)
     except msgspec.ValidationError as exc:
-        raise invalid(*_error_path(str(exc))) from None
+        raise invalid(*_error_path(exc)) from None
     if event.event_time.tzinfo is None:  # some producers omit the offset; the spec means UTC
         event.event_time = event.event_time.replace(tzinfo=timezone.utc)
     try:

@@ -15,16 +15,17 @@ from typing import Any
 from sqlalchemy import String, bindparam, func, literal, null, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
-from dlv.db.models import AssetAlias, DataAsset, LineageEdge, LineageEvent, Process, Run
-from dlv.db.sql import among, insert_on_conflict, not_among, pairs_among
+from dlv.db.models import AssetAlias, DataAsset, LineageEdge, LineageEvent, Process, Run, RunDataset
+from dlv.db.sql import among, insert_on_conflict, not_among, pairs_among, with_defaults
 
 PROCESSES, ASSETS, ALIASES = Process.__table__, DataAsset.__table__, AssetAlias.__table__
 RUNS, EDGES, EVENTS = Run.__table__, LineageEdge.__table__, LineageEvent.__table__
+RUN_DATASETS = RunDataset.__table__
 
 # New jobs, datasets and aliases: INSERT ... ON CONFLICT DO NOTHING, so concurrent events
 # naming the same new one both succeed instead of one failing on the unique key.
-NEW_PROCESS_COLUMNS = ("id", "namespace", "name", "kind", "tags", "created_at", "updated_at")
-NEW_ASSET_COLUMNS = ("id", "namespace", "name", "kind", "tags", "fields", "created_at", "updated_at")
+NEW_PROCESS_COLUMNS = ("id", "namespace", "name", "kind", "tags", "facet_times", "created_at", "updated_at")
+NEW_ASSET_COLUMNS = ("id", "namespace", "name", "kind", "tags", "fields", "facet_times", "created_at", "updated_at")
 NEW_ALIAS_COLUMNS = ("id", "namespace", "name", "type", "asset_id")
 INSERT_PROCESSES = insert_on_conflict(PROCESSES, NEW_PROCESS_COLUMNS, ("namespace", "name"))
 INSERT_ASSETS = insert_on_conflict(ASSETS, NEW_ASSET_COLUMNS, ("namespace", "name"))
@@ -36,6 +37,12 @@ RUN_CHANGES = ("state", "started_at", "ended_at", "updated_at", "error_message")
 INSERT_RUN = insert_on_conflict(RUNS, RUN_COLUMNS, ("run_id",), returning=[column.name for column in RUNS.c])
 # New runs and advanced ones in one executemany (BatchMapper).
 UPSERT_RUNS = insert_on_conflict(RUNS, RUN_COLUMNS, ("run_id",), update=RUN_CHANGES)
+# What a run read and wrote; a pair seen again keeps the earliest event's time.
+RUN_DATASET_COLUMNS = ("id", "run_id", "asset_id", "direction", "observed_at")
+RECORD_RUN_DATASETS = insert_on_conflict(
+    RUN_DATASETS, RUN_DATASET_COLUMNS, ("run_id", "asset_id", "direction"),
+    update=("observed_at",), update_where="run_datasets.observed_at > excluded.observed_at",
+)
 RUN_FOR_UPDATE = select(Run).where(Run.run_id == bindparam("run_id")).with_for_update()
 # When the latest completed run of a process other than ``run_id`` started (rules.superseded).
 LATEST_OTHER_COMPLETE = select(func.max(Run.started_at)).where(
@@ -65,11 +72,11 @@ UPDATE_HEALTH = (
     .values(last_run_state=_latest_state, last_run_at=_latest_at)
 )
 
-PROCESS_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "sql", "parent_id", "deleted_at")
-ASSET_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "fields", "node_id", "deleted_at")
+PROCESS_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "sql", "parent_id", "deleted_at", "tags", "facet_times")
+ASSET_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "fields", "node_id", "deleted_at", "tags", "facet_times")
 EDGE_COLUMNS = ("id", "source_id", "source_type", "target_id", "target_type", "origin", "columns", "valid_from", "valid_to", "run_id")
-PROCESS_CHANGES = ("kind", "owner", "description", "sql", "parent_id", "deleted_at", "updated_at")
-ASSET_CHANGES = ("kind", "owner", "description", "fields", "node_id", "deleted_at", "updated_at")
+PROCESS_CHANGES = ("kind", "owner", "description", "sql", "parent_id", "deleted_at", "tags", "facet_times", "updated_at")
+ASSET_CHANGES = ("kind", "owner", "description", "fields", "node_id", "deleted_at", "tags", "facet_times", "updated_at")
 EDGE_CHANGES = ("columns", "valid_from", "valid_to", "run_id")
 
 
@@ -126,3 +133,15 @@ def statements(dialect: str) -> SimpleNamespace:
         ),
         known_hashes=select(EVENTS.c.event_hash).where(among(EVENTS.c.event_hash, "hashes", dialect, String)),
     )
+
+
+async def record_run_datasets(executor: Any, rows: list[dict[str, Any]]) -> None:
+    """Write what runs read and wrote (``_facets.run_datasets`` rows) in one executemany; both
+    appliers call this. ``executor`` is a session or a connection."""
+    earliest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        pair = (row["run_id"], row["asset_id"], row["direction"])
+        if pair not in earliest or row["observed_at"] < earliest[pair]["observed_at"]:
+            earliest[pair] = row
+    if earliest:
+        await executor.execute(RECORD_RUN_DATASETS, with_defaults(RUN_DATASETS, earliest.values(), RUN_DATASET_COLUMNS))

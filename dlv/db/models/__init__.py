@@ -4,7 +4,7 @@ from advanced_alchemy.base import orm_registry
 
 from dlv.db.models._audit import AuditEntry
 from dlv.db.models._dashboards import Dashboard
-from dlv.db.models._lineage import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run
+from dlv.db.models._lineage import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run, RunDataset
 from dlv.db.models._nodes import Node, NodeCheck
 from dlv.db.models._outbox import GraphOutbox
 from dlv.db.models._openlineage import AssetAlias, LineageEvent
@@ -30,6 +30,7 @@ __all__ = [
     "Process",
     "Role",
     "Run",
+    "RunDataset",
     "User",
     "metadata",
 ]

@@ -28,6 +28,9 @@ class DataAsset(UUIDAuditBase):
     description: Mapped[str | None] = mapped_column(Text, default=None)
     criticality: Mapped[str | None] = mapped_column(String(20), default=None)
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
+    # When each OpenLineage facet shown here was observed (facet name -> ISO time): an event
+    # applies a facet only when it is at least as new, so arrival order does not matter.
+    facet_times: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict, server_default=text("'{}'"))
     # A deleted asset keeps its row (and its retired edges) so past lineage stays answerable.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None, index=True)
 
@@ -52,6 +55,8 @@ class Process(UUIDAuditBase):
     # The enclosing process (an Airflow DAG for its tasks, a Spark application for its jobs).
     parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("processes.id", ondelete="SET NULL"), index=True, default=None)
     sql: Mapped[str | None] = mapped_column(Text, default=None)
+    # When each OpenLineage job facet shown here was observed (see DataAsset.facet_times).
+    facet_times: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict, server_default=text("'{}'"))
 
 
 class LineageEdge(UUIDBase):
@@ -102,3 +107,20 @@ class Run(UUIDBase):
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RunDataset(UUIDBase):
+    """A dataset one OpenLineage run read (``input``) or wrote (``output``), from any of its
+    events: the run's inputs and outputs, and an asset's versions (one per run that wrote it)."""
+
+    __tablename__ = "run_datasets"
+    __table_args__ = (
+        UniqueConstraint("run_id", "asset_id", "direction", name="uq_run_datasets_run_asset_direction"),
+        Index("ix_run_datasets_asset", "asset_id", "direction", "observed_at"),
+    )
+
+    run_id: Mapped[str] = mapped_column(String(100), index=True)
+    asset_id: Mapped[UUID] = mapped_column(ForeignKey("data_assets.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(10))
+    # The run's earliest event naming the dataset this way.
+    observed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -18,7 +18,7 @@ import pytest
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import select
 
-from dlv.db.models import DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run
+from dlv.db.models import AssetAlias, DataAsset, GraphOutbox, LineageEdge, LineageEvent, Process, Run, RunDataset
 from dlv.graph import OUTBOX_FLAG
 from dlv.lib.exceptions import BadRequest
 from dlv.openlineage import IngestWriter, ingest, parse_event
@@ -44,6 +44,8 @@ def _dataset(rng: random.Random, name: str, inputs: list[str]) -> dict[str, Any]
         facets["documentation"] = {"description": rng.choice(["daily totals", "orders", "clean copy"])}
     if rng.random() < 0.2:
         facets["ownership"] = {"owners": [{"name": rng.choice(["team:finance", "team:sales"])}]}
+    if rng.random() < 0.2:
+        facets["tags"] = {"tags": [{"key": rng.choice(["pii", "tier"]), "value": rng.choice(["true", "gold"])}]}
     if inputs and rng.random() < 0.6:
         facets["columnLineage"] = {
             "fields": {
@@ -82,6 +84,9 @@ def stream(seed: int) -> list[dict[str, Any]]:
                 event["run"]["facets"] = run_facets
                 if rng.random() < 0.5:
                     event["job"]["facets"] = {"sql": {"query": f"INSERT INTO {output} SELECT {rng.choice(FIELDS)} FROM {inputs[0]}"}}
+                if rng.random() < 0.2:
+                    event["job"]["facets"]["tags"] = {"tags": [{"key": "team", "value": rng.choice(["finance", "sales"])}]}
+                    event["job"]["facets"]["jobType"] = {"jobType": rng.choice(["QUERY", "TASK"]), "processingType": "BATCH"}
                 events.append(event)
     # Late and early arrivals, duplicates.
     for _ in range(len(events) // 3):
@@ -112,6 +117,7 @@ async def snapshot(session_factory) -> dict[str, Any]:
         runs = (await session.scalars(select(Run))).all()
         logged = (await session.scalars(select(LineageEvent.event_hash))).all()
         outbox = set((await session.scalars(select(GraphOutbox.edge_id))).all())
+        run_datasets = (await session.scalars(select(RunDataset))).all()
 
     def columns(mapped: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # Mappings are ordered by source asset id, and ids differ between the two runs.
@@ -120,10 +126,12 @@ async def snapshot(session_factory) -> dict[str, Any]:
 
     return {
         "processes": sorted(
-            (names[p.id], p.kind, p.owner, p.description, p.sql, names.get(p.parent_id), p.last_run_state, p.last_run_at, p.deleted_at)
+            (names[p.id], p.kind, p.owner, p.description, p.sql, names.get(p.parent_id), p.last_run_state, p.last_run_at, p.deleted_at,
+             sorted(p.tags))
             for p in processes
         ),
-        "assets": sorted((names[a.id], a.kind, a.owner, a.description, json.dumps(a.fields), a.deleted_at) for a in assets),
+        "assets": sorted((names[a.id], a.kind, a.owner, a.description, json.dumps(a.fields), a.deleted_at, sorted(a.tags)) for a in assets),
+        "run_datasets": sorted((item.run_id, names[item.asset_id], item.direction, item.observed_at) for item in run_datasets),
         "edges": sorted(
             (names[e.source_id], names[e.target_id], e.origin, json.dumps(columns(e.columns), sort_keys=True), e.valid_from, e.valid_to or START, e.run_id or "")
             for e in edges
@@ -137,7 +145,7 @@ async def snapshot(session_factory) -> dict[str, Any]:
 
 async def wipe(session_factory) -> None:
     async with session_factory() as session:
-        for model in (GraphOutbox, LineageEdge, Run, LineageEvent, DataAsset, Process):
+        for model in (GraphOutbox, LineageEdge, RunDataset, Run, LineageEvent, AssetAlias, DataAsset, Process):
             await session.execute(model.__table__.delete())
         await session.commit()
 

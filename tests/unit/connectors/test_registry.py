@@ -77,13 +77,29 @@ def _with(manager: pluggy.PluginManager, plugin: Any) -> Any:
         manager.unregister(name="test-plugin")
 
 
-def test_a_registered_plugin_adds_its_type_beside_the_built_ins(manager) -> None:
+def test_hook_register_node_types_adds_a_plugins_types_beside_the_built_ins(manager) -> None:
     registry = _with(manager, _Plugin(KafkaNodeType))
 
     assert {"api", "postgresql", "kafka"} <= set(registry.keys())
     assert registry.source("kafka") == "plugin test-plugin"
     assert registry.source("postgresql") == "package dlv (entry point postgresql)"
     assert "kafka" not in collect_node_types(manager)  # unregistered after the test
+
+
+HOOKS = sorted(name for name in dir(load_plugin_manager().hook) if not name.startswith("_"))
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_plugin_hooks_have_tests(hook: str) -> None:
+    """Every hook in dlv.connectors.hookspecs has a test named test_hook_<hook> in this module
+    (datasette's tests/test_plugins.py::test_plugin_hooks_have_tests): a new hook without
+    one fails here."""
+    assert any(name.startswith(f"test_hook_{hook}") for name in globals()), f"the {hook} hook has no test_hook_{hook}* test"
+
+
+def test_every_hookspec_is_a_hook() -> None:
+    specs = {name for name, item in vars(hookspecs).items() if callable(item) and hasattr(item, f"{hookspecs.PROJECT}_spec")}
+    assert specs and specs == set(HOOKS)
 
 
 def test_parse_names_nested_fields_and_runs_the_types_own_rules() -> None:

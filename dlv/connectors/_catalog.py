@@ -1,6 +1,7 @@
-"""The catalog shapes a connector's ``discover`` returns, and the schema scope it honours.
-
-Kept free of DLV's storage so plugins can import it without pulling in the service.
+"""The catalog shapes a connector's ``discover`` returns (a connector-neutral catalog of
+datasets and the dependencies between them), and the schema scope it honours. DLV turns
+them into assets and ``discovery`` edges (``dlv.nodes``); a plugin's node type returns the
+same shapes, imported from ``dlv.connectors`` like everything else a plugin needs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from dlv.connectors import TestReport
+from dlv.connectors._checklist import TestReport
 
 RelationKind = Literal["table", "view", "materialized_view"]
 # Globs, not regular expressions: what people write for schema names (``sales_*``).
