@@ -19,7 +19,7 @@ def alembic_config(database_url: str, secret_key: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["database_url"] = database_url
-    # For data migrations that encrypt what used to be stored in plain text (0010).
+    # For data migrations that encrypt what used to be stored in plain text (0011).
     config.attributes["secret_key"] = secret_key
     return config
 

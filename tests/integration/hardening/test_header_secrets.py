@@ -1,6 +1,6 @@
 """An api node's ``headers`` are secrets: sealed at rest, never returned, absent from the audit
 log, and still sent to the service the node checks; existing plain-text headers are sealed
-by migration 0010."""
+by migration 0011."""
 
 from __future__ import annotations
 
@@ -72,14 +72,14 @@ async def test_a_node_without_headers_keeps_an_empty_map_and_no_secret(client: C
 
 
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
-async def test_migration_0010_seals_plain_text_headers_and_blanks_them_in_old_diffs(
+async def test_migration_0011_seals_plain_text_headers_and_blanks_them_in_old_diffs(
     target: str, tmp_path, request: pytest.FixtureRequest
 ) -> None:
     if target == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'legacy.db'}"
     else:
         url = request.getfixturevalue("postgres_server").create_database(f"legacy_{tmp_path.name[-12:].lower()}")
-    await asyncio.to_thread(upgrade, url, "0009_audit_log")
+    await asyncio.to_thread(upgrade, url, "0010_run_history")
     node_id = uuid4()
     config = {"base_url": "https://billing.internal", "headers": {"X-Api-Key": HEADER_VALUE}}
     engine = create_async_engine(url, poolclass=NullPool)
@@ -108,7 +108,7 @@ async def test_migration_0010_seals_plain_text_headers_and_blanks_them_in_old_di
         diff = (await connection.execute(select(AuditEntry.__table__.c.diff))).scalar_one()
         version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
     await engine.dispose()
-    assert version == "0010_api_headers_secret"
+    assert version == "0011_api_headers_secret"
     assert stored.config["headers"] is None and stored.secrets_set == ["headers"]
     assert SecretBox(SECRET_KEY).open(stored.encrypted_secrets) == {"headers": {"X-Api-Key": HEADER_VALUE}}
     assert HEADER_VALUE not in json.dumps(diff)

@@ -1,7 +1,7 @@
 """api nodes' headers are secrets: seal the plain-text ones and drop them from audit diffs
 
-Revision ID: 0010_api_headers_secret
-Revises: 0009_audit_log
+Revision ID: 0011_api_headers_secret
+Revises: 0010_run_history
 
 Until now an ``api`` node kept ``config.headers`` (often an X-API-Key or a Cookie) in plain
 text, and every config change copied them into the audit log. They now live in the node's
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, JsonB
 from alembic import context, op
 
-revision: str = "0010_api_headers_secret"
-down_revision: Union[str, Sequence[str], None] = "0009_audit_log"
+revision: str = "0011_api_headers_secret"
+down_revision: Union[str, Sequence[str], None] = "0010_run_history"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -38,7 +38,7 @@ def _seal_headers(connection: sa.Connection) -> None:
     secret_key = context.config.attributes.get("secret_key")
     if not secret_key:
         raise RuntimeError(
-            "Migration 0010 encrypts the headers of api nodes and needs DLV_SECRET_KEY: run `dlv migrate` "
+            "Migration 0011 encrypts the headers of api nodes and needs DLV_SECRET_KEY: run `dlv migrate` "
             "with the same DLV_SECRET_KEY (or DLV_DATA_DIR holding its secret_key file) as `dlv serve`."
         )
     from dlv.lib.crypto import SecretBox
