@@ -9,6 +9,8 @@ const api = process.env.DLV_API ?? "http://127.0.0.1:8000";
 export default defineConfig({
   base: "/",
   plugins: [react()],
+  // Module workers can load chunks on demand (the layout worker loads ELK only when needed).
+  worker: { format: "es" },
   build: {
     outDir: "../dlv/static",
     emptyOutDir: true,

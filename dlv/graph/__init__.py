@@ -2,6 +2,7 @@
 
 from dlv.graph._lifespan import neo4j_lifespan
 from dlv.graph._outbox import OUTBOX_FLAG, outbox_enabled, outbox_write
+from dlv.graph._shape import FoldedEdge, fold_hidden, paths_between
 from dlv.graph._sql import SqlGraphStore
 from dlv.graph._store import Direction, GraphQueryTimeout, GraphStore, Hop, Reached, Traversal
 from dlv.graph.neo4j import FallbackGraphStore, Neo4jGraphStore, Projector
@@ -10,6 +11,7 @@ __all__ = [
     "OUTBOX_FLAG",
     "Direction",
     "FallbackGraphStore",
+    "FoldedEdge",
     "GraphQueryTimeout",
     "GraphStore",
     "Hop",
@@ -18,7 +20,9 @@ __all__ = [
     "Reached",
     "SqlGraphStore",
     "Traversal",
+    "fold_hidden",
     "neo4j_lifespan",
     "outbox_enabled",
     "outbox_write",
+    "paths_between",
 ]

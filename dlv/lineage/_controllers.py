@@ -18,10 +18,10 @@ from dlv.config import Settings
 from dlv.events import EventBroker, publish_lineage_changed
 from dlv.db.models import LineageEdge
 from dlv.graph import Direction
-from dlv.lib.exceptions import BadRequest
+from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lib.input_policy import Offset
 from dlv.lib.paging import check_page
-from dlv.lineage._graph import LineageGraph, impact_csv
+from dlv.lineage._graph import HideFilter, LineageGraph, Start, impact_csv
 from dlv.lineage._schemas import (
     AssetCreate,
     AssetRead,
@@ -34,6 +34,7 @@ from dlv.lineage._schemas import (
     EdgeUpdate,
     Graph,
     Impact,
+    Paths,
     ProcessCreate,
     ProcessRead,
     ProcessUpdate,
@@ -57,9 +58,39 @@ _LIST_FILTERS = {
 }
 
 
-def _check_depth(depth: int, settings: Settings) -> None:
+def _check_depth(depth: int, settings: Settings, parameter: str = "depth") -> None:
     if not 0 <= depth <= settings.max_graph_depth:
-        raise BadRequest(f"depth={depth} is out of range: send a depth between 0 and {settings.max_graph_depth}.", field="depth", source="query")
+        raise BadRequest(
+            f"{parameter}={depth} is out of range: send a value between 0 and {settings.max_graph_depth}.", field=parameter, source="query"
+        )
+
+
+HEALTH_VALUES = ("ok", "error", "failed", "running", "unknown")
+
+
+def _values(values: list[str] | None) -> list[str]:
+    """A list parameter sent repeated (hide_kinds=a&hide_kinds=b) or comma-separated (a,b)."""
+    return [item.strip() for value in values or () for item in value.split(",") if item.strip()]
+
+
+def _hide_filter(
+    kinds: list[str] | None, namespaces: list[str] | None, tags: list[str] | None, owners: list[str] | None, health: list[str] | None
+) -> HideFilter:
+    unknown = sorted(set(_values(health)) - set(HEALTH_VALUES))
+    if unknown:
+        raise BadRequest(
+            f"hide_health has unknown values {', '.join(unknown)}: send some of {', '.join(HEALTH_VALUES)}.", field="hide_health", source="query"
+        )
+    return HideFilter(_values(kinds), _values(namespaces), _values(tags), _values(owners), _values(health))
+
+
+async def _resolve_id(lineage: LineageGraph, node_id: UUID, parameter: str) -> Start:
+    try:
+        return await lineage.resolve(node_id, None, None, None, allow_catalog_node=True)
+    except NotFound:
+        raise NotFound(
+            f"{parameter}={node_id}: no asset, process or catalog node has this id; send the id of one.", field=parameter, source="query"
+        ) from None
 
 
 def _check_max_nodes(max_nodes: int | None, settings: Settings) -> int:
@@ -261,13 +292,46 @@ class GraphController(Controller):
         columns: FromQuery[bool] = False,
         field: FromQuery[str | None] = None,
         max_nodes: FromQuery[int | None] = None,
+        hide_kinds: FromQuery[list[str] | None] = None,
+        hide_namespaces: FromQuery[list[str] | None] = None,
+        hide_tags: FromQuery[list[str] | None] = None,
+        hide_owners: FromQuery[list[str] | None] = None,
+        hide_health: FromQuery[list[str] | None] = None,
     ) -> Graph:
         """`direction=both` is the union of the upstream and downstream cones. `as_of` shows the
-        graph as it was at that instant; `field` follows one column of the start asset."""
+        graph as it was at that instant; `field` follows one column of the start asset.
+        `node_id` may name a catalog node: the graph starts from every asset it holds.
+        The `hide_*` filters (repeated or comma-separated) take matching nodes out (a kind
+        matches a node's type or kind, e.g. `hide_kinds=process`) and keep every path through
+        them as a direct edge whose `via` says how many hidden nodes it crosses."""
         _check_depth(depth, settings)
         cap = _check_max_nodes(max_nodes, settings)
-        start = await lineage.resolve(node_id, type, namespace, name)
-        return await lineage.graph(start, direction, depth, as_of=as_of, columns=columns, field=field, max_nodes=cap)
+        hide = _hide_filter(hide_kinds, hide_namespaces, hide_tags, hide_owners, hide_health)
+        start = await lineage.resolve(node_id, type, namespace, name, allow_catalog_node=True)
+        return await lineage.graph(start, direction, depth, as_of=as_of, columns=columns, field=field, max_nodes=cap, hide=hide)
+
+    @get("/paths", summary="Every node and edge on a directed path between two nodes")
+    async def paths(
+        self,
+        settings: NamedDependency[Settings],
+        lineage: NamedDependency[LineageGraph],
+        from_id: FromQuery[UUID],
+        to_id: FromQuery[UUID],
+        max_depth: FromQuery[int | None] = None,
+        as_of: FromQuery[datetime | None] = None,
+        columns: FromQuery[bool] = False,
+        max_nodes: FromQuery[int | None] = None,
+    ) -> Paths:
+        """Data flows from `from_id` to `to_id` (assets, processes or catalog nodes) along the
+        answer's edges. `max_depth` (default: the configured maximum) bounds how far from
+        either end a node may lie; `complete` is false when longer paths may exist beyond it
+        or the answer was cut at `max_nodes`."""
+        max_depth = settings.max_graph_depth if max_depth is None else max_depth
+        _check_depth(max_depth, settings, "max_depth")
+        cap = _check_max_nodes(max_nodes, settings)
+        source = await _resolve_id(lineage, from_id, "from_id")
+        target = await _resolve_id(lineage, to_id, "to_id")
+        return await lineage.paths(source, target, max_depth, as_of=as_of, columns=columns, max_nodes=cap)
 
     @get("/impact", summary="What breaks if this fails: downstream impact and upstream root causes")
     async def impact(

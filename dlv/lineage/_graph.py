@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process
 from dlv.db.sql import among_values, chunks
-from dlv.graph import Direction, GraphStore, Traversal
+from dlv.graph import Direction, GraphStore, Traversal, fold_hidden, paths_between
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import (
     ColumnMapping,
@@ -29,6 +29,7 @@ from dlv.lineage._schemas import (
     ImpactItem,
     ImpactRoot,
     ImpactSummary,
+    Paths,
     RootCause,
 )
 
@@ -55,6 +56,38 @@ def _stored_mappings(edge_id: UUID, stored: list[dict[str, Any]] | None) -> list
 
 def _chunks(ids: list[UUID]) -> Iterable[Sequence[UUID]]:
     return chunks(ids, CHUNK)
+
+
+class HideFilter:
+    """Which nodes a graph answer folds away (hide_kinds=, hide_namespaces=, ...); the start
+    nodes always stay, and paths through hidden nodes stay as edges carrying ``via``."""
+
+    def __init__(
+        self,
+        kinds: Iterable[str] = (),
+        namespaces: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        owners: Iterable[str] = (),
+        health: Iterable[str] = (),
+    ) -> None:
+        self.kinds, self.namespaces, self.tags = set(kinds), set(namespaces), set(tags)
+        self.owners, self.health = set(owners), set(health)
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.namespaces or self.tags or self.owners or self.health)
+
+    def hides(self, node: GraphNode) -> bool:
+        return (
+            node.type in self.kinds
+            or node.kind in self.kinds
+            or node.namespace in self.namespaces
+            or bool(self.tags.intersection(node.tags or ()))
+            or (node.owner or "") in self.owners
+            or node.health in self.health
+        )
+
+
+NO_FILTER = HideFilter()
 
 
 class Start:
@@ -121,6 +154,7 @@ class LineageGraph:
         columns: bool,
         field: str | None,
         max_nodes: int,
+        hide: HideFilter = NO_FILTER,
     ) -> Graph:
         traversal = await self.store.traverse(start.ids, direction, depth, as_of=as_of, max_nodes=max_nodes, timeout=self.timeout)
         mappings = await self._edge_details(traversal) if (columns or field) else {}
@@ -132,17 +166,41 @@ class LineageGraph:
         if fields_by_node is not None:
             for node in nodes:
                 node.fields = sorted(fields_by_node.get(node.id, ()))
-        edges = [
-            GraphEdge(
-                id=hop.id,
-                source_id=hop.source_id,
-                target_id=hop.target_id,
-                origin=mappings[hop.id][0] if hop.id in mappings else None,
-                columns=mappings[hop.id][1] if hop.id in mappings else None,
-            )
-            for hop in traversal.edges
-        ]
+        edges = [self._edge(hop.id, hop.source_id, hop.target_id, mappings) for hop in traversal.edges]
+        if hide:
+            nodes, edges = self._fold(start, nodes, traversal, hide, mappings)
         return Graph(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source)
+
+    @staticmethod
+    def _edge(
+        edge_id: UUID, source_id: UUID, target_id: UUID, mappings: dict[UUID, tuple[str, list[ColumnMapping]]], via: int = 0
+    ) -> GraphEdge:
+        origin, columns = mappings.get(edge_id, (None, None))
+        return GraphEdge(id=edge_id, source_id=source_id, target_id=target_id, origin=origin, columns=columns, via=via or None)
+
+    def _fold(
+        self,
+        start: Start,
+        nodes: list[GraphNode],
+        traversal: Traversal,
+        hide: HideFilter,
+        mappings: dict[UUID, tuple[str, list[ColumnMapping]]],
+    ) -> tuple[list[GraphNode], list[GraphEdge]]:
+        hidden = {node.id for node in nodes if node.id not in start.ids and hide.hides(node)}
+        folded = fold_hidden([node.id for node in nodes], traversal.edges, hidden)
+        edges = [self._edge(item.id, item.source_id, item.target_id, mappings, item.via) for item in folded]
+        return [node for node in nodes if node.id not in hidden], edges
+
+    async def paths(
+        self, source: Start, target: Start, max_depth: int, *, as_of: datetime | None, columns: bool, max_nodes: int
+    ) -> Paths:
+        """Every node and edge on a directed path from ``source`` to ``target``."""
+        traversal, complete = await paths_between(
+            self.store, source.ids, target.ids, max_depth, as_of=as_of, max_nodes=max_nodes, timeout=self.timeout
+        )
+        mappings = await self._edge_details(traversal) if columns else {}
+        edges = [self._edge(hop.id, hop.source_id, hop.target_id, mappings) for hop in traversal.edges]
+        return Paths(nodes=await self._describe(traversal), edges=edges, complete=complete, source=traversal.source)
 
     def _among(self, column: Any, ids: Sequence[UUID]) -> Any:
         return among_values(column, ids, self.session.bind.dialect.name, PG_UUID(as_uuid=True))
@@ -282,7 +340,7 @@ class LineageGraph:
                 await self.session.execute(
                     select(
                         DataAsset.id, DataAsset.namespace, DataAsset.name, DataAsset.kind,
-                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id, DataAsset.quality,
+                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id, DataAsset.tags, DataAsset.quality,
                     ).where(self._among(DataAsset.id, chunk))
                 )
             )
@@ -295,6 +353,7 @@ class LineageGraph:
                 id=row.id, type=ASSET, namespace=row.namespace, name=row.name, kind=row.kind, depth=depth_of[row.id].depth,
                 owner=row.owner, criticality=row.criticality,
                 health=node_status.get(row.node_id, "unknown") if row.node_id else "unknown", node_id=row.node_id,
+                tags=row.tags or None,
                 quality=row.quality.get("status") if isinstance(row.quality, dict) else None,
             )
             for row in asset_rows
@@ -303,19 +362,30 @@ class LineageGraph:
             rows = await self.session.execute(
                 select(
                     Process.id, Process.namespace, Process.name, Process.kind,
-                    Process.owner, Process.criticality, Process.last_run_state,
+                    Process.owner, Process.criticality, Process.last_run_state, Process.tags, Process.parent_id,
                 ).where(self._among(Process.id, chunk))
             )
             described.extend(
                 GraphNode(
                     id=row.id, type=PROCESS, namespace=row.namespace, name=row.name, kind=row.kind,
                     depth=depth_of[row.id].depth, owner=row.owner, criticality=row.criticality,
-                    health=RUN_HEALTH.get(row.last_run_state or "", "unknown"),
+                    health=RUN_HEALTH.get(row.last_run_state or "", "unknown"), tags=row.tags or None, parent_id=row.parent_id,
                 )
                 for row in rows
             )
+        await self._name_parents(described)
         described.sort(key=lambda node: (node.depth, node.type, node.namespace, node.name))
         return described
+
+    async def _name_parents(self, described: list[GraphNode]) -> None:
+        """The enclosing job's name on each process that has one (the UI groups by it)."""
+        parent_ids = list({node.parent_id for node in described if node.parent_id})
+        names: dict[UUID, str] = {}
+        for chunk in _chunks(parent_ids):
+            names.update((await self.session.execute(select(Process.id, Process.name).where(self._among(Process.id, chunk)))).all())
+        for node in described:
+            if node.parent_id:
+                node.parent_name = names.get(node.parent_id)
 
     async def impact(self, start: Start, depth: int, *, max_nodes: int) -> Impact:
         downstream = await self.store.traverse(start.ids, "downstream", depth, max_nodes=max_nodes, timeout=self.timeout)

@@ -214,6 +214,10 @@ class GraphNode(msgspec.Struct, omit_defaults=True):
     fields: list[str] | None = None
     # passing / failing: the newest data quality assertions reported on an asset
     quality: str | None = None
+    tags: list[str] | None = None
+    # A process's enclosing job (an Airflow DAG, a Spark application), from OpenLineage.
+    parent_id: UUID | None = None
+    parent_name: str | None = None
 
 
 class GraphEdge(msgspec.Struct, omit_defaults=True):
@@ -222,12 +226,24 @@ class GraphEdge(msgspec.Struct, omit_defaults=True):
     target_id: UUID
     origin: str | None = None
     columns: list[ColumnMapping] | None = None
+    # Set on an edge standing for a path through nodes the request hid: how many it crosses.
+    via: int | None = None
 
 
 class Graph(msgspec.Struct):
     nodes: list[GraphNode]
     edges: list[GraphEdge]
     truncated: bool
+    source: str
+
+
+class Paths(msgspec.Struct):
+    """Every node and edge on a directed path between two nodes; ``complete`` is false when
+    longer paths may exist past max_depth or the answer was cut at max_nodes."""
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    complete: bool
     source: str
 
 

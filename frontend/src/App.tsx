@@ -8,10 +8,13 @@ import { GlobalAlerts } from "./components/alerts";
 import { Loading } from "./components/feedback";
 import { Shell } from "./components/Shell";
 import { createQueryClient } from "./api/queryClient";
+import { readToken } from "./auth/session";
+import { prefetchExplorerGraph } from "./features/lineage/api";
 
 // Each screen is its own chunk: the login page does not pay for React Flow and ELK.
 const LoginPage = lazy(() => import("./auth/LoginPage"));
-const ExplorerPage = lazy(() => import("./features/lineage/ExplorerPage"));
+const loadExplorer = () => import("./features/lineage/ExplorerPage");
+const ExplorerPage = lazy(loadExplorer);
 const NodesPage = lazy(() => import("./features/nodes/NodesPage"));
 const DashboardsPage = lazy(() => import("./features/dashboards/DashboardsPage"));
 const AuditPage = lazy(() => import("./features/audit/AuditPage"));
@@ -20,6 +23,12 @@ const TokensPage = lazy(() => import("./features/tokens/TokensPage"));
 /** The server serves the app under /ui/ (see dlv/ui.py); every client route lives there. */
 export const BASENAME = "/ui";
 const queryClient = createQueryClient();
+// The explorer is the start page: fetch its chunk and its graph while the session is
+// checked, not after.
+if (window.location.pathname.startsWith(`${BASENAME}/lineage`) && readToken()) {
+  void loadExplorer();
+  prefetchExplorerGraph(queryClient, window.location.search);
+}
 
 function Protected() {
   // Live events (node status, runs, lineage) refresh what the open screens show.

@@ -72,14 +72,17 @@ class LiveServer:
 # Playwright keeps an event loop running on this thread while it is open, which would
 # break later tests that call asyncio.run() (migrations, for one).
 @pytest.fixture(scope="module")
-def live_server(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
     _require_prerequisites()
     data_dir = tmp_path_factory.mktemp("dlv-e2e")
     port = free_port()
     env = {
         **os.environ,
         "DLV_DATA_DIR": str(data_dir),
-        "DLV_DATABASE_URL": postgres_server.create_database("dlv_e2e"),
+        # One database per test module: each module gets its own server and lineage.
+        "DLV_DATABASE_URL": postgres_server.create_database(f"dlv_e2e_{request.module.__name__.rsplit('.', 1)[-1]}"),
         "DLV_SECRET_KEY": secrets.token_urlsafe(48),
         "DLV_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "DLV_HOST": "127.0.0.1",

@@ -44,14 +44,15 @@ def test_login_search_and_explore_lineage(page, live_server) -> None:
 
     page.get_by_role("combobox", name="Search assets, processes and nodes").fill("fct_revenue")
     page.get_by_role("option", name=re.compile("analytics.marts.fct_revenue")).click()
-    expect(page.get_by_test_id("graph-count")).to_have_text("5 nodes · 4 edges")
+    # One hop each side first; the + on a node's side goes further that way.
+    expect(page.get_by_test_id("graph-count")).to_have_text("3 nodes · 2 edges")
     expect(_canvas_node(page, "finance.revenue_dashboard")).to_be_visible()
 
-    page.get_by_label("Upstream", exact=True).fill("4")
+    page.get_by_label("Upstream depth").fill("4")
     expect(page.get_by_test_id("graph-count")).to_have_text("9 nodes · 8 edges")
     expect(_canvas_node(page, "shop.public.orders")).to_be_visible()
 
-    page.get_by_role("button", name="Expand neighbours of dbt_build_marts").click()
+    page.get_by_role("button", name="Expand downstream of dbt_build_marts").click()
     expect(_canvas_node(page, "analytics.marts.dim_customers")).to_be_visible()
     expect(page.get_by_test_id("graph-count")).to_have_text("10 nodes · 9 edges")
 

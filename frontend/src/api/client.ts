@@ -5,17 +5,30 @@ import { readToken, signalUnauthorized } from "../auth/session";
 /** An API failure carrying the server's RFC 9457 problem detail, shown to users as is. */
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** The request fields the server named as wrong (problem details' `errors[].field`). */
+  readonly fields: string[];
+  constructor(status: number, message: string, fields: string[] = []) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.fields = fields;
   }
+}
+
+/** Asking again helps with network blips and server errors, never with a refusal (403) or
+ * a request the server rejected (4xx). */
+export function isRetryable(error: unknown): boolean {
+  return !(error instanceof ApiError) || error.status === 0 || error.status >= 500;
 }
 
 interface Problem {
   detail?: string;
   title?: string;
-  errors?: { message?: string; key?: string }[];
+  errors?: { message?: string; field?: string }[];
+}
+
+export function problemFields(body: unknown): string[] {
+  return ((body ?? {}) as Problem).errors?.flatMap((item) => (item.field ? [item.field] : [])) ?? [];
 }
 
 export function problemMessage(status: number, body: unknown): string {
@@ -53,7 +66,7 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   } catch {
     throw new ApiError(0, "DLV is not reachable. Check your network or that the server is running.");
   }
-  if (!result.response.ok) throw new ApiError(result.response.status, problemMessage(result.response.status, result.error));
+  if (!result.response.ok) throw new ApiError(result.response.status, problemMessage(result.response.status, result.error), problemFields(result.error));
   return result.data as T;
 }
 
@@ -65,11 +78,16 @@ export async function downloadWithAuth(path: string, fallbackName: string): Prom
   if (response.status === 401) signalUnauthorized();
   if (!response.ok) {
     const body = await response.json().catch(() => undefined);
-    throw new ApiError(response.status, problemMessage(response.status, body));
+    throw new ApiError(response.status, problemMessage(response.status, body), problemFields(body));
   }
   const disposition = response.headers.get("content-disposition") ?? "";
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await response.blob());
+  saveBlob(await response.blob(), name);
+}
+
+/** Hands a file made in the page to the browser's download. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = name;

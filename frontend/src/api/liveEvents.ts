@@ -1,6 +1,9 @@
 import { useEffect } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { signalUnauthorized } from "../auth/session";
+import { dashboardKeys } from "../features/dashboards/api";
+import { lineageKeys } from "../features/lineage/api";
+import { nodeKeys } from "../features/nodes/api";
 
 /** One Server-Sent Event: its type (`event:`) and its decoded JSON data. */
 export interface LiveEvent {
@@ -34,27 +37,27 @@ export function parseEvents(buffer: string): { events: LiveEvent[]; rest: string
 }
 
 // Cached reads that do not depend on what the events report.
-const STABLE = new Set(["me", "node-types"]);
+const STABLE = new Set(["me", nodeKeys.types[0]]);
 
 /** Marks stale what an event says changed, so open screens refetch it. */
 export function applyEvent(client: QueryClient, event: LiveEvent): void {
   const id = typeof event.data.node_id === "string" ? event.data.node_id : null;
   switch (event.type) {
     case "node.status":
-      void client.invalidateQueries({ queryKey: ["nodes"] });
+      void client.invalidateQueries({ queryKey: nodeKeys.lists });
       if (id) {
-        void client.invalidateQueries({ queryKey: ["node", id] });
-        void client.invalidateQueries({ queryKey: ["node-checks", id] });
+        void client.invalidateQueries({ queryKey: nodeKeys.detail(id) });
+        void client.invalidateQueries({ queryKey: nodeKeys.checks(id) });
       }
       break;
     case "run.state":
-      void client.invalidateQueries({ queryKey: ["graph"] });
-      void client.invalidateQueries({ queryKey: ["entity"] });
+      void client.invalidateQueries({ queryKey: lineageKeys.graphs });
+      void client.invalidateQueries({ queryKey: lineageKeys.entities });
       break;
     case "lineage.changed":
-      for (const key of ["graph", "impact", "entity", "search", "dashboards", "dashboard"])
-        void client.invalidateQueries({ queryKey: [key] });
-      if (id) void client.invalidateQueries({ queryKey: ["node-checks", id] });
+      for (const queryKey of [lineageKeys.graphs, lineageKeys.impacts, lineageKeys.entities, lineageKeys.searches, lineageKeys.pathsAll, lineageKeys.fieldTraces, dashboardKeys.lists, dashboardKeys.details])
+        void client.invalidateQueries({ queryKey });
+      if (id) void client.invalidateQueries({ queryKey: nodeKeys.checks(id) });
       break;
     case "resync":
       void client.invalidateQueries({ predicate: (query) => !STABLE.has(String(query.queryKey[0])) });

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { isRetryable } from "../api/client";
 
 export function Spinner({ label = "Loading" }: { label?: string }) {
   return <span className="spinner" role="status" aria-label={label} />;
@@ -13,7 +14,8 @@ export function Loading({ children = "Loading…" }: { children?: ReactNode }) {
   );
 }
 
-/** An error in place of the content that failed, with a way to try again. */
+/** An error in place of the content that failed, with a way to try again when trying
+ * again can help (not after a 403 or a rejected request). */
 export function ErrorState({ error, onRetry }: { error: Error | null; onRetry?: () => void }) {
   return (
     <div className="alert alert-error" role="alert">
@@ -21,7 +23,7 @@ export function ErrorState({ error, onRetry }: { error: Error | null; onRetry?: 
         <div className="alert-title">Could not load this</div>
         <p>{error?.message ?? "Unknown error."}</p>
       </div>
-      {onRetry && (
+      {onRetry && isRetryable(error) && (
         <button className="btn btn-sm" onClick={onRetry}>
           Retry
         </button>
@@ -66,9 +68,16 @@ export function formatRelative(value: string | null | undefined): string {
     [60, "minute"],
     [3600, "hour"],
     [86400, "day"],
+    [30 * 86400, "month"],
+    [365 * 86400, "year"],
   ];
   const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
   let chosen: [number, Intl.RelativeTimeFormatUnit] = units[0];
   for (const unit of units) if (seconds >= unit[0]) chosen = unit;
   return format.format(-Math.round(seconds / chosen[0]), chosen[1]);
+}
+
+/** "3 hours ago", with the exact time on hover. */
+export function RelativeTime({ value }: { value: string | null | undefined }) {
+  return <time dateTime={value ?? undefined} title={value ? formatTime(value) : undefined}>{formatRelative(value)}</time>;
 }

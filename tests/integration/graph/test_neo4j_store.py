@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import delete, func, select
 
 from dlv.db.models import ASSET, PROCESS, DataAsset, GraphOutbox, LineageEdge, Process
-from dlv.graph import Neo4jGraphStore, SqlGraphStore
+from dlv.graph import Neo4jGraphStore, SqlGraphStore, paths_between
 from dlv.graph.neo4j import reach_query
 from dlv.lineage import EdgeWriter
 from dlv.lineage._schemas import ColumnMapping
@@ -88,6 +88,11 @@ async def test_neo4j_and_sql_answer_the_same(graph, seed, outbox_sessions, proje
             actual = await neo4j.traverse(starts, direction, depth, as_of=as_of)
             assert _shape(actual) == _shape(expected), (start, direction, depth, as_of)
             assert actual.source == "neo4j"
+            end = rng.randrange(node_count)
+            ends = ({ids[start]: kinds[start]}, {ids[end]: kinds[end]})
+            sql_paths, sql_complete = await paths_between(sql, *ends, depth, as_of=as_of, max_nodes=5000)
+            neo4j_paths, neo4j_complete = await paths_between(neo4j, *ends, depth, as_of=as_of, max_nodes=5000)
+            assert (_shape(neo4j_paths), neo4j_complete) == (_shape(sql_paths), sql_complete), (start, end, depth, as_of)
 
 
 async def test_column_mappings_are_projected(outbox_sessions, projector, neo4j_driver) -> None:
@@ -168,3 +173,7 @@ async def test_graph_endpoints_answer_from_neo4j_once_projected(neo4j_client, se
     assert lineage.names(graph) == {"a": 0, "p_x": 1, "b": 2, "c": 3}
     impact = await neo4j_client.get("/api/lineage/impact", params={"node_id": lineage.ids["a"]}, headers=headers)
     assert impact.json()["source"] == "neo4j" and impact.json()["summary"]["total"] == 3
+    folded = await lineage.graph("a", direction="downstream", depth=5, hide_kinds="process")
+    assert folded["source"] == "neo4j" and lineage.edge_names(folded) == {("a", "b"), ("b", "c")}
+    paths = await neo4j_client.get("/api/lineage/paths", params={"from_id": lineage.ids["a"], "to_id": lineage.ids["c"]}, headers=headers)
+    assert paths.json()["source"] == "neo4j" and set(lineage.names(paths.json())) == {"a", "p_x", "b", "c"}

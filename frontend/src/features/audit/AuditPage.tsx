@@ -2,7 +2,8 @@ import { useState } from "react";
 import type { AuditEntryRead } from "../../api/types";
 import { ErrorState, Loading, formatRelative, formatTime } from "../../components/feedback";
 import { Pager } from "../../components/Pager";
-import { PAGE_SIZE, useAuditEntries, type AuditFilters } from "./api";
+import { PAGE_SIZE, useAuditEntries, useEntityNames, type AuditFilters } from "./api";
+import { idsIn, withNames } from "./names";
 import "./audit.css";
 
 // The choices GET /api/audit accepts (it answers 400 naming them for anything else).
@@ -51,6 +52,7 @@ export default function AuditPage() {
   const [page, setPage] = useState(1);
   const entries = useAuditEntries(filters, page);
   const items = entries.data?.items ?? [];
+  const names = useEntityNames(idsIn(items.map((entry) => entry.entity_name)));
   const total = entries.data?.total ?? 0;
   const change = (patch: Partial<AuditFilters>) => {
     setFilters((current) => ({ ...current, ...patch }));
@@ -95,7 +97,7 @@ export default function AuditPage() {
                   <td><span className="badge badge-accent">{entry.action}</span></td>
                   <td>
                     <div className="subtle">{entry.entity_type}</div>
-                    <div className="truncate" style={{ maxWidth: 320 }} title={entry.entity_name ?? entry.entity_id ?? ""}>{entry.entity_name ?? entry.entity_id}</div>
+                    <div className="truncate" style={{ maxWidth: 320 }} title={entry.entity_name ?? entry.entity_id ?? ""}>{withNames(entry.entity_name ?? entry.entity_id ?? "", names)}</div>
                   </td>
                   <td>
                     <Changes diff={entry.diff} />

@@ -2,9 +2,17 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { Layout } from "../../api/types";
 
+/** Every dashboards query key, for the hooks below and for the live-events invalidation. */
+export const dashboardKeys = {
+  lists: ["dashboards"] as const,
+  list: (search: string) => ["dashboards", search] as const,
+  details: ["dashboard"] as const,
+  detail: (id: string | null) => ["dashboard", id] as const,
+};
+
 export function useDashboards(search: string) {
   return useQuery({
-    queryKey: ["dashboards", search],
+    queryKey: dashboardKeys.list(search),
     queryFn: () =>
       unwrap(api.GET("/api/dashboards", { params: { query: { pageSize: 100, ...(search ? { searchString: search } : {}) } } })),
   });
@@ -12,7 +20,7 @@ export function useDashboards(search: string) {
 
 export function useDashboard(id: string | null) {
   return useQuery({
-    queryKey: ["dashboard", id],
+    queryKey: dashboardKeys.detail(id),
     enabled: Boolean(id),
     queryFn: () => unwrap(api.GET("/api/dashboards/{dashboard_id}", { params: { path: { dashboard_id: id! } } })),
     staleTime: Infinity,
@@ -21,7 +29,7 @@ export function useDashboard(id: string | null) {
 
 function useInvalidateDashboards() {
   const client = useQueryClient();
-  return () => client.invalidateQueries({ queryKey: ["dashboards"] });
+  return () => client.invalidateQueries({ queryKey: dashboardKeys.lists });
 }
 
 export function useCreateDashboard() {

@@ -1,25 +1,29 @@
 import { Link } from "react-router";
 import type { GraphEdge, GraphNode } from "../../api/types";
-import { ErrorState, Loading, StatusBadge, formatTime } from "../../components/feedback";
-import { useEntityDetails } from "./queries";
+import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
+import { ResizablePanel } from "../../components/ResizablePanel";
+import { useEntityDetails } from "./api";
 
 interface DrawerProps {
   entity: GraphNode;
   incoming: GraphEdge[];
   names: Map<string, string>;
   isRoot: boolean;
-  expanded: boolean;
+  /** The node paths start from, once the user chose one. */
+  pathFrom: GraphNode | null;
   onClose: () => void;
   onFocus: () => void;
-  onToggleExpand: () => void;
+  onHide: () => void;
   onImpact: () => void;
+  onPathFrom: () => void;
+  onPathTo: () => void;
 }
 
-export function DetailsDrawer({ entity, incoming, names, isRoot, expanded, onClose, onFocus, onToggleExpand, onImpact }: DrawerProps) {
+export function DetailsDrawer({ entity, incoming, names, isRoot, pathFrom, onClose, onFocus, onHide, onImpact, onPathFrom, onPathTo }: DrawerProps) {
   const details = useEntityDetails(entity.id, entity.type);
   const mappings = incoming.flatMap((edge) => (edge.columns ?? []).map((column) => ({ ...column, from: names.get(edge.source_id) ?? "" })));
   return (
-    <aside className="side-panel right card" aria-label={`Details of ${entity.name}`} data-testid="details-drawer">
+    <ResizablePanel side="right" overlay storageKey="dlv.details-width" defaultWidth={380} label={`Details of ${entity.name}`} testId="details-drawer">
       <div className="side-panel-header">
         <div className="stack" style={{ gap: 2, minWidth: 0 }}>
           <span className="panel-title">{entity.type === "process" ? "Process" : "Data asset"} · {entity.kind}</span>
@@ -37,13 +41,21 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, expanded, onClo
           </button>
         )}
         {!isRoot && (
-          <button className="btn btn-sm" onClick={onToggleExpand}>
-            {expanded ? "Collapse neighbours" : "Expand neighbours"}
+          <button className="btn btn-sm" onClick={onHide}>
+            Hide
           </button>
         )}
         <button className="btn btn-sm" onClick={onImpact}>
           Impact analysis
         </button>
+        <button className="btn btn-sm" onClick={onPathFrom}>
+          Paths from here
+        </button>
+        {pathFrom && pathFrom.id !== entity.id && (
+          <button className="btn btn-sm btn-primary" onClick={onPathTo} title={`Every path from ${pathFrom.name} to ${entity.name}`}>
+            Paths to here
+          </button>
+        )}
       </div>
       <div className="side-panel-body">
         {details.isPending && <Loading />}
@@ -63,7 +75,7 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, expanded, onClo
                   <dd>{details.data.data.schedule ?? <span className="subtle">none</span>}</dd>
                   <dt>Last run</dt>
                   <dd>
-                    <StatusBadge status={details.data.data.last_run_state} /> {formatTime(details.data.data.last_run_at)}
+                    <StatusBadge status={details.data.data.last_run_state} /> <RelativeTime value={details.data.data.last_run_at} />
                   </dd>
                 </>
               )}
@@ -76,7 +88,7 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, expanded, onClo
               <dt>Tags</dt>
               <dd>{details.data.data.tags.length ? details.data.data.tags.map((tag) => <span key={tag} className="tag">{tag}</span>) : <span className="subtle">none</span>}</dd>
               <dt>Updated</dt>
-              <dd>{formatTime(details.data.data.updated_at)}</dd>
+              <dd><RelativeTime value={details.data.data.updated_at} /></dd>
             </dl>
             {details.data.data.description && <p className="description">{details.data.data.description}</p>}
             {details.data.kind === "asset" && (
@@ -115,6 +127,6 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, expanded, onClo
           </section>
         )}
       </div>
-    </aside>
+    </ResizablePanel>
   );
 }

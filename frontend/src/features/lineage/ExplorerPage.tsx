@@ -3,46 +3,27 @@ import { useNavigate } from "react-router";
 import { ReactFlowProvider, useReactFlow, type Viewport } from "@xyflow/react";
 import type { GraphNode, Layout, SearchHit } from "../../api/types";
 import { AdminOnly } from "../../auth/AuthContext";
-import { ErrorState, Loading, Spinner } from "../../components/feedback";
+import { ErrorState, Loading } from "../../components/feedback";
 import { DashboardForm } from "../dashboards/DashboardForm";
 import { useCreateDashboard, useDashboard, useUpdateDashboard } from "../dashboards/api";
+import { useCatalogNames, useFieldTrace, useImpact, useLineageGraph, usePaths } from "./api";
+import { CanvasBanners } from "./CanvasBanners";
 import { DetailsDrawer } from "./DetailsDrawer";
+import { ExplorerToolbar, GraphCount } from "./ExplorerToolbar";
+import { mergeGraphs, type MergedGraph } from "./graphModel";
+import type { GroupBy } from "./grouping";
 import { ImpactPanel } from "./ImpactPanel";
-import { GROUP_THRESHOLD, LineageCanvas } from "./LineageCanvas";
-import { CanvasActionsContext } from "./nodes";
 import type { Positions } from "./layout";
-import { useImpact, useLineageGraph } from "./queries";
-import { SearchBox } from "./SearchBox";
-import { MAX_DEPTH, useExplorerState, type ExplorerState } from "./state";
+import { LineageCanvas } from "./LineageCanvas";
+import { warmUpLayout } from "./layoutClient";
+import { CanvasActionsContext, type CanvasActions } from "./nodes";
+import { expansionKey, toggled, useExplorerState, type ExplorerState } from "./state";
+import { useEmphasis } from "./useEmphasis";
 import "./lineage.css";
 
 const DEFAULT_IMPACT_DEPTH = 10;
-
-function DepthInput({ id, label, value, onChange }: { id: string; label: string; value: number; onChange: (value: number) => void }) {
-  return (
-    <div className="depth-control">
-      <label htmlFor={id}>{label}</label>
-      <button className="btn btn-sm btn-icon" aria-label={`Less ${label.toLowerCase()} depth`} disabled={value <= 0} onClick={() => onChange(value - 1)}>
-        −
-      </button>
-      <input
-        id={id}
-        className="input"
-        type="number"
-        min={0}
-        max={MAX_DEPTH}
-        value={value}
-        onChange={(event) => {
-          const next = Number(event.target.value);
-          if (Number.isInteger(next) && next >= 0 && next <= MAX_DEPTH) onChange(next);
-        }}
-      />
-      <button className="btn btn-sm btn-icon" aria-label={`More ${label.toLowerCase()} depth`} disabled={value >= MAX_DEPTH} onClick={() => onChange(value + 1)}>
-        +
-      </button>
-    </div>
-  );
-}
+/** Past this many nodes single boxes stop being readable at a size that fits the screen. */
+export const GROUP_THRESHOLD = 300;
 
 /** The dashboard named in the URL is applied once: its settings go into the URL state, its
  * node positions are pinned and its viewport restored. */
@@ -51,7 +32,6 @@ function useDashboardLayout(state: ExplorerState, update: (patch: Partial<Explor
   const appliedId = useRef<string | null>(null);
   const [pinned, setPinned] = useState<Positions>({});
   const [viewport, setViewport] = useState<Viewport | null>(null);
-
   useEffect(() => {
     const data = dashboard.data;
     if (!data || appliedId.current === data.id) return;
@@ -68,8 +48,29 @@ function useDashboardLayout(state: ExplorerState, update: (patch: Partial<Explor
       impactId: layout.impact ? (layout.root_id ?? null) : null,
     });
   }, [dashboard.data, update]);
-
   return { dashboard, pinned, setPinned, viewport };
+}
+
+/** The canvas graph without the nodes the user hid (and their edges). */
+function withoutHidden(graph: MergedGraph | null, hidden: string[]): MergedGraph | null {
+  if (!graph || !hidden.length) return graph;
+  const gone = new Set(hidden);
+  return { ...graph, nodes: graph.nodes.filter((node) => !gone.has(node.id)), edges: graph.edges.filter((edge) => !gone.has(edge.source_id) && !gone.has(edge.target_id)) };
+}
+
+/** Stable callbacks for the nodes (through context), reading the latest state by ref. */
+function useCanvasActions(state: ExplorerState, update: (patch: Partial<ExplorerState>) => void, setTrace: (trace: { id: string; field: string } | null) => void): CanvasActions {
+  const latest = useRef(state);
+  latest.current = state;
+  return useMemo(
+    () => ({
+      toggleExpand: (id, side) => update({ expanded: toggled(latest.current.expanded.filter((entry) => entry !== id), expansionKey(id, side)) }),
+      hide: (id) => update({ hidden: [...latest.current.hidden, id] }),
+      toggleGroup: (groupId) => update({ openGroups: toggled(latest.current.openGroups, groupId) }),
+      traceField: (id, field) => setTrace({ id, field }),
+    }),
+    [update, setTrace],
+  );
 }
 
 function Explorer() {
@@ -78,45 +79,44 @@ function Explorer() {
   const flow = useReactFlow();
   const { dashboard, pinned, setPinned, viewport } = useDashboardLayout(state, update);
   const lineage = useLineageGraph(state);
+  const catalogNames = useCatalogNames();
   const [selected, setSelected] = useState<GraphNode | null>(null);
   const [impactDepth, setImpactDepth] = useState(DEFAULT_IMPACT_DEPTH);
+  const [pathEnds, setPathEnds] = useState<{ from: GraphNode | null; to: GraphNode | null }>({ from: null, to: null });
+  const [trace, setTrace] = useState<{ id: string; field: string } | null>(null);
   const impact = useImpact(state.impactId, impactDepth);
-  const [saving, setSaving] = useState<"new" | null>(null);
+  const paths = usePaths(pathEnds.from?.id ?? null, pathEnds.to?.id ?? null, state.asOf);
+  const traced = useFieldTrace(trace, state.asOf);
+  const [saving, setSaving] = useState(false);
   const createDashboard = useCreateDashboard();
   const updateDashboard = useUpdateDashboard();
+  const actions = useCanvasActions(state, update, setTrace);
 
-  const graph = lineage.graph;
-  // A dashboard's positions and viewport must be known before the first layout is shown.
-  const waitingForDashboard = Boolean(state.dashboardId && dashboard.isPending);
-  const grouped = Boolean(graph && graph.nodes.length > GROUP_THRESHOLD && !state.showAll);
-  const highlighted = useMemo(
-    () => (impact.data ? new Set([impact.data.root.id, ...impact.data.impacted.map((item) => item.id)]) : null),
-    [impact.data],
+  // Paths and a traced column bring their nodes onto the canvas, so what lights up is seen.
+  const graph = useMemo(
+    () => (lineage.graph && (paths.data || traced.data) ? mergeGraphs([lineage.graph, paths.data && { ...paths.data, truncated: false }, traced.data]) : lineage.graph),
+    [lineage.graph, paths.data, traced.data],
   );
+  const visible = useMemo(() => withoutHidden(graph, state.hidden), [graph, state.hidden]);
+  const groupBy: GroupBy = state.groupBy ?? (visible && visible.nodes.length > GROUP_THRESHOLD ? "namespace" : "none");
+  const emphasis = useEmphasis(traced.data, paths.data, impact.data);
+  const waitingForDashboard = Boolean(state.dashboardId && dashboard.isPending);
   const names = useMemo(() => new Map((graph?.nodes ?? []).map((node) => [node.id, node.name])), [graph]);
 
-  const pickHit = (hit: SearchHit) => {
-    if (hit.type === "node") navigate(`/nodes?open=${hit.id}`);
-    else {
-      setSelected(null);
-      setPinned({});
-      update({ rootId: hit.id, expanded: [], impactId: null, showAll: false }, { push: true });
-    }
+  const startAt = (rootId: string) => {
+    setSelected(null);
+    setPinned({});
+    setTrace(null);
+    setPathEnds({ from: null, to: null });
+    update({ rootId, expanded: [], hidden: [], openGroups: [], impactId: null, groupBy: null }, { push: true });
   };
-  // Stable across expansions, so the context it travels in does not re-render every node.
-  const expandedRef = useRef(state.expanded);
-  expandedRef.current = state.expanded;
-  const toggleExpand = useCallback((id: string) => {
-    const current = expandedRef.current;
-    update({ expanded: current.includes(id) ? current.filter((item) => item !== id) : [...current, id] });
-  }, [update]);
+  const pickHit = (hit: SearchHit) => startAt(hit.id);
   const onMoved = useCallback((id: string, position: { x: number; y: number }) => setPinned((current) => ({ ...current, [id]: position })), [setPinned]);
-  const locate = (id: string) => {
+  const locate = (id: string, type: string) => {
     const node = flow.getNode(id);
-    if (node) {
-      flow.setNodes((nodes) => nodes.map((item) => ({ ...item, selected: item.id === id })));
-      void flow.setCenter(node.position.x + 120, node.position.y + 30, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
-    }
+    if (!node) return type === "node" ? navigate(`/nodes?open=${id}`) : startAt(id);
+    flow.setNodes((nodes) => nodes.map((item) => ({ ...item, selected: item.id === id })));
+    void flow.setCenter(node.position.x + 120, node.position.y + 30, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
   };
 
   const currentLayout = (): Layout => ({
@@ -132,87 +132,25 @@ function Explorer() {
   });
 
   return (
-    <CanvasActions toggleExpand={toggleExpand}>
+    <CanvasActionsContext.Provider value={actions}>
       <div className="explorer">
-        <div className="explorer-toolbar" role="toolbar" aria-label="Lineage controls">
-          <SearchBox onPick={pickHit} autoFocus={!state.rootId} />
-          {state.rootId && (
-            <>
-              <DepthInput id="upstream-depth" label="Upstream" value={state.upstreamDepth} onChange={(value) => update({ upstreamDepth: value })} />
-              <DepthInput id="downstream-depth" label="Downstream" value={state.downstreamDepth} onChange={(value) => update({ downstreamDepth: value })} />
-              <button className="btn btn-sm" aria-pressed={state.columns} onClick={() => update({ columns: !state.columns })}>
-                Columns
-              </button>
-              <button className="btn btn-sm" aria-pressed={Boolean(state.impactId)} onClick={() => update({ impactId: state.impactId ? null : state.rootId })}>
-                Impact
-              </button>
-            </>
-          )}
-          <span className="spacer" />
-          {lineage.isFetching && <Spinner label="Loading lineage" />}
-          {graph && (
-            <span className="subtle" data-testid="graph-count">
-              {graph.nodes.length} nodes · {graph.edges.length} edges
-              {graph.truncated && <span className="badge badge-warn" style={{ marginLeft: 6 }}>truncated</span>}
-            </span>
-          )}
+        <ExplorerToolbar state={state} update={update} groupBy={groupBy} visible={visible} isFetching={lineage.isFetching} onPick={pickHit}>
           {state.dashboardId && dashboard.data && <span className="badge plain badge-accent" title="Open dashboard">{dashboard.data.name}</span>}
           {state.rootId && (
             <AdminOnly>
               {state.dashboardId && dashboard.data && (
-                <button
-                  className="btn btn-sm"
-                  disabled={updateDashboard.isPending}
-                  onClick={() => updateDashboard.mutate({ id: state.dashboardId!, layout: currentLayout() })}
-                >
+                <button className="btn btn-sm" disabled={updateDashboard.isPending} onClick={() => updateDashboard.mutate({ id: state.dashboardId!, layout: currentLayout() })}>
                   {updateDashboard.isPending ? "Saving…" : updateDashboard.isSuccess ? "Saved" : "Save"}
                 </button>
               )}
-              <button className="btn btn-sm btn-primary" onClick={() => setSaving("new")}>
+              <button className="btn btn-sm btn-primary nowrap" onClick={() => setSaving(true)}>
                 Save as dashboard
               </button>
             </AdminOnly>
           )}
-        </div>
+        </ExplorerToolbar>
 
         <div className="explorer-body">
-          {!state.rootId && (
-            <div className="explorer-empty">
-              <h1>Explore lineage</h1>
-              <p className="muted">Search for a table, topic, job or catalog node to see where its data comes from and what depends on it.</p>
-            </div>
-          )}
-          {state.rootId && lineage.error && !graph && (
-            <div className="page">
-              <ErrorState error={lineage.error} onRetry={lineage.retry} />
-            </div>
-          )}
-          {state.rootId && (waitingForDashboard || (lineage.isPending && !graph)) && <Loading>Loading lineage…</Loading>}
-          {state.rootId && graph && !waitingForDashboard && (
-            <>
-              {grouped && (
-                <div className="canvas-banner" role="status">
-                  This lineage has {graph.nodes.length} nodes, so it is grouped by namespace to stay readable.
-                  <button className="btn btn-sm" onClick={() => update({ showAll: true })}>
-                    Show all {graph.nodes.length} nodes
-                  </button>
-                </div>
-              )}
-              <LineageCanvas
-                graph={graph}
-                rootId={state.rootId}
-                expanded={state.expanded}
-                columns={state.columns}
-                grouped={grouped}
-                highlighted={highlighted}
-                pinned={pinned}
-                viewport={viewport}
-                onSelect={setSelected}
-                onMoved={onMoved}
-                onRendered={reportRendered}
-              />
-            </>
-          )}
           {state.impactId && (
             <ImpactPanel
               nodeId={state.impactId}
@@ -226,6 +164,53 @@ function Explorer() {
               onLocate={locate}
             />
           )}
+          <div className="canvas-area">
+            {!state.rootId && (
+              <div className="explorer-empty">
+                <h1>Explore lineage</h1>
+                <p className="muted">Search for a table, topic, job or catalog node to see where its data comes from and what depends on it.</p>
+              </div>
+            )}
+            {state.rootId && lineage.error && (
+              <div className={graph ? "canvas-error" : "page"}>
+                <ErrorState error={lineage.error} onRetry={lineage.retry} />
+              </div>
+            )}
+            {state.rootId && (waitingForDashboard || (lineage.isPending && !graph)) && <Loading>Loading lineage…</Loading>}
+            {state.rootId && visible && !waitingForDashboard && (
+              <>
+                <CanvasBanners
+                  state={state}
+                  update={update}
+                  graph={visible}
+                  groupBy={groupBy}
+                  catalogNames={catalogNames}
+                  pathEnds={pathEnds}
+                  paths={paths}
+                  onClearPaths={() => setPathEnds({ from: null, to: null })}
+                  trace={trace}
+                  traced={traced}
+                  onClearTrace={() => setTrace(null)}
+                />
+                {graph && <GraphCount state={state} update={update} graph={graph} visible={visible} />}
+                <LineageCanvas
+                  graph={visible}
+                  rootId={state.rootId}
+                  expanded={state.expanded}
+                  columns={state.columns}
+                  groupBy={groupBy}
+                  openGroups={state.openGroups}
+                  catalogNames={catalogNames}
+                  emphasis={emphasis}
+                  pinned={pinned}
+                  viewport={viewport}
+                  onSelect={setSelected}
+                  onMoved={onMoved}
+                  onRendered={reportRendered}
+                />
+              </>
+            )}
+          </div>
           {selected && graph && (
             <DetailsDrawer
               key={selected.id}
@@ -233,14 +218,16 @@ function Explorer() {
               incoming={graph.edges.filter((edge) => edge.target_id === selected.id)}
               names={names}
               isRoot={selected.id === state.rootId}
-              expanded={state.expanded.includes(selected.id)}
+              pathFrom={pathEnds.from}
               onClose={() => setSelected(null)}
-              onFocus={() => {
-                setPinned({});
-                update({ rootId: selected.id, expanded: [], impactId: null }, { push: true });
+              onFocus={() => startAt(selected.id)}
+              onHide={() => {
+                setSelected(null);
+                actions.hide(selected.id);
               }}
-              onToggleExpand={() => toggleExpand(selected.id)}
               onImpact={() => update({ impactId: selected.id })}
+              onPathFrom={() => setPathEnds({ from: selected, to: null })}
+              onPathTo={() => setPathEnds((ends) => ({ ...ends, to: selected }))}
             />
           )}
         </div>
@@ -251,13 +238,13 @@ function Explorer() {
           submitLabel="Save"
           busy={createDashboard.isPending}
           error={createDashboard.error?.message}
-          onClose={() => setSaving(null)}
+          onClose={() => setSaving(false)}
           onSubmit={(values) =>
             createDashboard.mutate(
               { ...values, layout: currentLayout() },
               {
                 onSuccess: (saved) => {
-                  setSaving(null);
+                  setSaving(false);
                   update({ dashboardId: saved.id });
                 },
               },
@@ -265,7 +252,7 @@ function Explorer() {
           }
         />
       )}
-    </CanvasActions>
+    </CanvasActionsContext.Provider>
   );
 }
 
@@ -274,10 +261,8 @@ function reportRendered(info: { nodes: number; layoutMs: number }) {
   performance.mark("dlv:graph-rendered", { detail: info });
 }
 
-function CanvasActions({ toggleExpand, children }: { toggleExpand: (id: string) => void; children: React.ReactNode }) {
-  const value = useMemo(() => ({ toggleExpand }), [toggleExpand]);
-  return <CanvasActionsContext.Provider value={value}>{children}</CanvasActionsContext.Provider>;
-}
+// The worker loads while the session and the graph are fetched.
+warmUpLayout();
 
 export default function ExplorerPage() {
   return (

@@ -3,6 +3,7 @@ import { downloadWithAuth } from "../../api/client";
 import type { Impact } from "../../api/types";
 import { reportError } from "../../components/alerts";
 import { ErrorState, Loading, StatusBadge } from "../../components/feedback";
+import { ResizablePanel } from "../../components/ResizablePanel";
 import { MAX_DEPTH } from "./state";
 
 interface ImpactPanelProps {
@@ -14,7 +15,7 @@ interface ImpactPanelProps {
   error: Error | null;
   onRetry: () => void;
   onClose: () => void;
-  onLocate: (id: string) => void;
+  onLocate: (id: string, type: string) => void;
 }
 
 const CRITICALITY_ORDER = ["critical", "high", "medium", "low"];
@@ -33,7 +34,7 @@ export function ImpactPanel({ nodeId, depth, onDepth, impact, isPending, error, 
     }
   };
   return (
-    <aside className="side-panel left card" aria-label="Impact analysis" data-testid="impact-panel">
+    <ResizablePanel side="left" storageKey="dlv.impact-width" defaultWidth={440} label="Impact analysis" testId="impact-panel">
       <div className="side-panel-header">
         <div className="stack" style={{ gap: 2, minWidth: 0 }}>
           <span className="panel-title">Impact analysis</span>
@@ -78,9 +79,11 @@ export function ImpactPanel({ nodeId, depth, onDepth, impact, isPending, error, 
                 <ul className="item-list">
                   {impact.root_causes.map((cause) => (
                     <li key={cause.id}>
-                      <button className="item" onClick={() => onLocate(cause.id)}>
-                        <span className="truncate">{cause.name}</span>
-                        <span className="subtle">{cause.reason}</span>
+                      <button className="item" onClick={() => onLocate(cause.id, cause.type)} title={`Focus ${cause.name}`}>
+                        <span className="item-text">
+                          <span className="truncate name">{cause.name}</span>
+                          <span className="subtle truncate">{cause.type === "node" ? "catalog node" : cause.type} · {cause.reason}</span>
+                        </span>
                         <StatusBadge status={cause.health} />
                       </button>
                     </li>
@@ -101,7 +104,7 @@ export function ImpactPanel({ nodeId, depth, onDepth, impact, isPending, error, 
                     {impact.impacted.map((item) => (
                       <tr key={item.id}>
                         <td>
-                          <button className="link-button truncate" title={`${item.namespace} ${item.name}`} onClick={() => onLocate(item.id)}>
+                          <button className="link-button truncate" title={`${item.namespace} ${item.name}`} onClick={() => onLocate(item.id, item.type)}>
                             {item.name}
                           </button>
                           <div className="subtle">{item.type} · {item.kind}</div>
@@ -119,6 +122,6 @@ export function ImpactPanel({ nodeId, depth, onDepth, impact, isPending, error, 
           </>
         )}
       </div>
-    </aside>
+    </ResizablePanel>
   );
 }

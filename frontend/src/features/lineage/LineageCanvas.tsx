@@ -2,12 +2,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
   Controls,
-  MarkerType,
   MiniMap,
   ReactFlow,
   useEdgesState,
   useNodesState,
   useReactFlow,
+  useStore,
   type Edge,
   type Node,
   type OnSelectionChangeParams,
@@ -15,14 +15,25 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { GraphNode } from "../../api/types";
-import { describeMappings, groupByNamespace, lineageFields, type MergedGraph } from "./graphModel";
-import { layoutGraph, type Box, type Link, type Positions } from "./layout";
-import { NODE_WIDTH, entityHeight, nodeTypes, presized, type EntityData, type GroupData } from "./nodes";
+import { canvasShape, flowEdges, flowNodes, placer, type CanvasShape, type Emphasis } from "./canvasModel";
+import type { MergedGraph } from "./graphModel";
+import type { GroupBy } from "./grouping";
+import type { Box, Positions } from "./layout";
+import { layoutGraph } from "./layoutClient";
+import { NODE_WIDTH, nodeTypes, type EntityData } from "./nodes";
 
-export const GROUP_THRESHOLD = 300;
 const LARGE_GRAPH = 400;
-const GROUP_HEIGHT = 64;
-const EDGE_MARKER = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
+/** Fitting a small graph never zooms out past where full node text stays legible. */
+const READABLE_ZOOM = 0.75;
+
+/** Semantic zoom: at each level only text that stays legible (9 px or more on screen) is
+ * drawn; further out nodes are coloured blocks and group labels take over (lineage.css). */
+export function zoomLevel(zoom: number): "near" | "mid" | "far" | "tiny" {
+  if (zoom >= READABLE_ZOOM) return "near";
+  if (zoom >= 0.3) return "mid";
+  if (zoom >= 0.12) return "far";
+  return "tiny";
+}
 
 function minimapColor(node: Node): string {
   if (node.type !== "entity") return "var(--color-text-subtle)";
@@ -36,9 +47,11 @@ export interface CanvasProps {
   rootId: string;
   expanded: string[];
   columns: boolean;
-  grouped: boolean;
-  /** Impact mode: these ids stand out, everything else is dimmed. */
-  highlighted: Set<string> | null;
+  groupBy: GroupBy;
+  openGroups: string[];
+  catalogNames: Map<string, string>;
+  /** Impact, paths or a traced column: these ids stand out, everything else is dimmed. */
+  emphasis: Emphasis | null;
   /** Positions that win over the automatic layout (a loaded dashboard, nodes the user moved). */
   pinned: Positions;
   /** A saved viewport to restore once instead of fitting the view. */
@@ -48,42 +61,10 @@ export interface CanvasProps {
   onRendered?: (info: { nodes: number; layoutMs: number }) => void;
 }
 
-interface Shape {
-  key: string;
-  boxes: Box[];
-  links: Link[];
-}
-
-const NO_FIELDS: string[] = [];
-
-/** Column view: the asset's own field list when the graph has it, else the columns its
- * column-level lineage mentions. */
-function fieldsByNode(graph: MergedGraph, columns: boolean): Map<string, string[]> {
-  if (!columns) return new Map();
-  const fromLineage = lineageFields(graph.edges);
-  return new Map(graph.nodes.map((node) => [node.id, node.fields?.length ? node.fields : (fromLineage.get(node.id) ?? NO_FIELDS)]));
-}
-
-function shapeOf(graph: MergedGraph, fields: Map<string, string[]>, grouped: boolean): Shape {
-  if (grouped) {
-    const { groups, links } = groupByNamespace(graph);
-    return {
-      key: `g|${groups.map((group) => group.id).join(",")}|${links.length}`,
-      boxes: groups.map((group) => ({ id: group.id, width: NODE_WIDTH + 40, height: GROUP_HEIGHT })),
-      links,
-    };
-  }
-  const boxes = graph.nodes.map((node) => ({ id: node.id, width: NODE_WIDTH, height: entityHeight(fields.get(node.id) ?? NO_FIELDS) }));
-  const links = graph.edges.map((edge) => ({ id: edge.id, source: edge.source_id, target: edge.target_id }));
-  const key = `${boxes.map((box) => box.height).join(",")}|${boxes.map((box) => box.id).sort().join(",")}|${links.map((link) => link.id).sort().join(",")}`;
-  return { key, boxes, links };
-}
-
-function boundsOf(boxes: Box[], place: (id: string) => { x: number; y: number } | undefined) {
+function boundsOf(boxes: Box[], place: (id: string) => { x: number; y: number }) {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (const box of boxes) {
     const at = place(box.id);
-    if (!at) continue;
     minX = Math.min(minX, at.x);
     minY = Math.min(minY, at.y);
     maxX = Math.max(maxX, at.x + box.width);
@@ -92,18 +73,25 @@ function boundsOf(boxes: Box[], place: (id: string) => { x: number; y: number } 
   return Number.isFinite(minX) ? { x: minX, y: minY, width: maxX - minX, height: maxY - minY } : { x: 0, y: 0, width: 1, height: 1 };
 }
 
-export function LineageCanvas(props: CanvasProps) {
-  const { graph, rootId, expanded, columns, grouped, highlighted, pinned, viewport, onSelect, onMoved, onRendered } = props;
-  const flow = useReactFlow();
-  const [nodes, setNodes, onNodesChange] = useNodesState<Node>([]);
-  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
-  const [layout, setLayout] = useState<{ key: string; positions: Positions; ms: number } | null>(null);
-  const fields = useMemo(() => fieldsByNode(graph, columns), [graph, columns]);
-  const shape = useMemo(() => shapeOf(graph, fields, grouped), [graph, fields, grouped]);
-  const fittedKey = useRef<string | null>(null);
-  const restoredViewport = useRef<Viewport | null>(null);
+/** True once the browser is idle after `ready`: the minimap draws a box per node (2,000
+ * SVG elements at 2,000 nodes), which must not delay the canvas itself. */
+function useIdleFlag(ready: boolean): boolean {
+  const [idle, setIdle] = useState(false);
+  useEffect(() => {
+    if (!ready || idle) return;
+    if (!("requestIdleCallback" in window)) {
+      const timer = setTimeout(() => setIdle(true), 300);
+      return () => clearTimeout(timer);
+    }
+    const handle = requestIdleCallback(() => setIdle(true), { timeout: 1000 });
+    return () => cancelIdleCallback(handle);
+  }, [ready, idle]);
+  return idle;
+}
 
-  // Layout only when the set of nodes/edges changes, not on highlight or selection.
+/** Lays the shape out in the worker whenever the set of boxes or links changes. */
+function useLayout(shape: CanvasShape) {
+  const [layout, setLayout] = useState<{ key: string; positions: Positions; ms: number } | null>(null);
   useEffect(() => {
     let cancelled = false;
     const started = performance.now();
@@ -113,89 +101,71 @@ export function LineageCanvas(props: CanvasProps) {
     return () => {
       cancelled = true;
     };
-  }, [shape.key]);
+  }, [shape.key]); // eslint-disable-line react-hooks/exhaustive-deps -- the key names the shape
+  return layout && layout.key === shape.key ? layout : null;
+}
+
+export function LineageCanvas(props: CanvasProps) {
+  const { graph, rootId, expanded, columns, groupBy, openGroups, catalogNames, emphasis, pinned, viewport, onSelect, onMoved, onRendered } = props;
+  const flow = useReactFlow();
+  const level = useStore((store) => zoomLevel(store.transform[2]));
+  const [nodes, setNodes, onNodesChange] = useNodesState<Node>([]);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
+  const shape = useMemo(
+    () => canvasShape(graph, { groupBy, openGroups: new Set(openGroups), catalogNames, columns }),
+    [graph, groupBy, openGroups, catalogNames, columns],
+  );
+  const layout = useLayout(shape);
+  const mapShown = useIdleFlag(layout !== null);
+  const fittedKey = useRef<string | null>(null);
+  const restoredViewport = useRef<Viewport | null>(null);
 
   useEffect(() => {
-    if (!layout || layout.key !== shape.key) return;
-    const place = (id: string) => pinned[id] ?? layout.positions[id] ?? { x: 0, y: 0 };
-    const sizes = new Map(shape.boxes.map((box) => [box.id, presized(box.width, box.height)]));
-    if (grouped) {
-      const { groups, links } = groupByNamespace(graph);
-      setNodes(groups.map((group) => ({ id: group.id, type: "namespace", position: place(group.id), ...sizes.get(group.id), data: { group } satisfies GroupData })));
-      setEdges(
-        links.map((link) => ({
-          id: link.id,
-          source: link.source,
-          target: link.target,
-          label: link.count > 1 ? String(link.count) : undefined,
-          markerEnd: EDGE_MARKER,
-        })),
-      );
-    } else {
-      const expandedSet = new Set(expanded);
-      setNodes((current) => {
-        const selected = new Set(current.filter((node) => node.selected).map((node) => node.id));
-        return graph.nodes.map((entity) => ({
-          id: entity.id,
-          type: "entity",
-          position: place(entity.id),
-          ...sizes.get(entity.id),
-          selected: selected.has(entity.id),
-          data: {
-            entity,
-            isRoot: entity.id === rootId,
-            expanded: expandedSet.has(entity.id),
-            fields: fields.get(entity.id) ?? NO_FIELDS,
-            emphasis: highlighted ? (highlighted.has(entity.id) ? "highlighted" : "dimmed") : "normal",
-          } satisfies EntityData,
-        }));
-      });
-      setEdges(
-        graph.edges.map((edge) => {
-          const lit = highlighted?.has(edge.source_id) && highlighted.has(edge.target_id);
-          return {
-            id: edge.id,
-            source: edge.source_id,
-            target: edge.target_id,
-            markerEnd: EDGE_MARKER,
-            className: highlighted ? (lit ? "highlighted" : "dimmed") : undefined,
-            animated: Boolean(lit),
-            label: columns ? describeMappings(edge.columns) : undefined,
-            labelBgPadding: [4, 2] as [number, number],
-            labelBgBorderRadius: 4,
-          };
-        }),
-      );
-    }
-  }, [layout, shape.key, graph, fields, grouped, expanded, columns, rootId, highlighted, pinned, setNodes, setEdges]);
+    if (!layout) return;
+    const place = placer(pinned, layout.positions);
+    const expandedSet = new Set(expanded);
+    setNodes((current) => {
+      const selected = new Set(current.filter((node) => node.selected).map((node) => node.id));
+      return flowNodes({ shape, rootId, expanded: expandedSet, emphasis, catalogNames, place, selected });
+    });
+    setEdges(flowEdges(shape.view.links, emphasis, columns));
+  }, [layout, shape, expanded, columns, rootId, emphasis, catalogNames, pinned, setNodes, setEdges]);
 
   // Fit (or restore the saved viewport) once per new layout. The bounds come from the layout
   // itself: React Flow's fitView only counts measured nodes, and with
   // onlyRenderVisibleElements off-screen nodes are never measured.
   useEffect(() => {
-    if (!layout || layout.key !== shape.key || fittedKey.current === layout.key || nodes.length === 0) return;
-    const bounds = boundsOf(shape.boxes, (id) => pinned[id] ?? layout.positions[id]);
+    if (!layout || fittedKey.current === layout.key || nodes.length === 0) return;
+    const place = placer(pinned, layout.positions);
     const frame = requestAnimationFrame(() => {
       // Marked here, not before: a re-render that cancels this frame must schedule it again.
       fittedKey.current = layout.key;
       if (viewport && restoredViewport.current !== viewport) {
         restoredViewport.current = viewport;
         void flow.setViewport(viewport);
+      } else if (shape.view.entities.length > LARGE_GRAPH && layout.positions[rootId]) {
+        // Fitting thousands of nodes would draw them as unreadable specks; start at the
+        // root at a readable zoom (the minimap shows the whole graph).
+        const root = place(rootId);
+        void flow.setCenter(root.x + NODE_WIDTH / 2, root.y, { zoom: READABLE_ZOOM + 0.05 });
       } else {
-        const root = !grouped && shape.boxes.length > LARGE_GRAPH ? (pinned[rootId] ?? layout.positions[rootId]) : undefined;
-        if (root) {
-          // Fitting thousands of nodes would render all of them too small to read; start
-          // at the root at a readable zoom (the minimap shows the whole graph).
-          void flow.setCenter(root.x + NODE_WIDTH / 2, root.y, { zoom: 0.8 });
-        } else {
-          void flow.fitBounds(bounds, { padding: 0.12 });
-          if (flow.getZoom() > 1.2) void flow.zoomTo(1.2);
-        }
+        void flow.fitBounds(boundsOf(shape.boxes, place), { padding: 0.12 });
+        if (flow.getZoom() > 1.2) void flow.zoomTo(1.2);
       }
       onRendered?.({ nodes: nodes.length, layoutMs: layout.ms });
     });
     return () => cancelAnimationFrame(frame);
-  }, [layout, shape.key, nodes.length, viewport, flow, onRendered]);
+  }, [layout, nodes.length, viewport, flow, onRendered]); // eslint-disable-line react-hooks/exhaustive-deps -- once per layout
+
+  // A new emphasis (impact, paths, a traced column) brings what it lights into view.
+  const shownEmphasis = useRef<Emphasis | null>(null);
+  useEffect(() => {
+    if (!layout || !emphasis || shownEmphasis.current === emphasis || fittedKey.current !== layout.key) return;
+    shownEmphasis.current = emphasis;
+    const place = placer(pinned, layout.positions);
+    const lit = shape.boxes.filter((box) => emphasis.ids.has(box.id) || emphasis.ids.has(shape.view.shownAs.get(box.id) ?? ""));
+    if (lit.length) void flow.fitBounds(boundsOf(lit, place), { padding: 0.15, duration: 300 });
+  }, [emphasis, layout, nodes.length]); // eslint-disable-line react-hooks/exhaustive-deps -- once per emphasis
 
   // Selection (by click, or Tab + Enter on a focused node) opens the details drawer.
   const onSelectionChange = useCallback(
@@ -208,6 +178,7 @@ export function LineageCanvas(props: CanvasProps) {
 
   return (
     <ReactFlow
+      className={`zoom-${level}`}
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
@@ -225,7 +196,7 @@ export function LineageCanvas(props: CanvasProps) {
       aria-label="Lineage graph"
     >
       <Background gap={16} size={1} />
-      <MiniMap pannable zoomable ariaLabel="Lineage overview" nodeColor={minimapColor} nodeStrokeWidth={0} />
+      {mapShown && <MiniMap pannable zoomable ariaLabel="Lineage overview" nodeColor={minimapColor} nodeStrokeWidth={0} />}
       <Controls showInteractive={false} />
     </ReactFlow>
   );

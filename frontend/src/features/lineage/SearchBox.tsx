@@ -1,16 +1,8 @@
-import { useEffect, useId, useState, type KeyboardEvent } from "react";
+import { useId, useState, type KeyboardEvent } from "react";
+import { useDebounced } from "../../lib/useDebounced";
 import type { SearchHit } from "../../api/types";
 import { Spinner } from "../../components/feedback";
-import { useSearch } from "./queries";
-
-function useDebounced<T>(value: T, delay: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delay);
-    return () => clearTimeout(timer);
-  }, [value, delay]);
-  return debounced;
-}
+import { useSearch } from "./api";
 
 const TYPE_LABEL: Record<SearchHit["type"], string> = { asset: "Asset", process: "Process", node: "Catalog node" };
 

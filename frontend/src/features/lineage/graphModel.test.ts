@@ -1,5 +1,5 @@
 import type { Graph, GraphNode } from "../../api/types";
-import { describeMappings, groupByNamespace, lineageFields, mergeGraphs, shortName } from "./graphModel";
+import { describeMappings, lineageFields, mergeGraphs } from "./graphModel";
 import { quickLayeredLayout } from "./layout";
 
 const node = (id: string, depth: number, namespace = "pg", health = "unknown"): GraphNode => ({ id, type: "asset", namespace, name: `db.public.${id}`, kind: "table", depth, health });
@@ -21,18 +21,7 @@ test("merging upstream, downstream and expansions keeps each node and edge once"
   expect(merged.nodes.find((item) => item.id === "b")!.depth).toBe(0);
 });
 
-test("grouping by namespace counts nodes and joins edges between namespaces", () => {
-  const merged = mergeGraphs([graph([node("a", 0, "pg"), node("b", 1, "pg", "error"), node("c", 2, "kafka")], [["a", "b"], ["b", "c"], ["a", "c"]])]);
-  const { groups, links } = groupByNamespace(merged);
-  expect(groups).toEqual([
-    { id: "ns:pg", namespace: "pg", assets: 2, processes: 0, unhealthy: 1 },
-    { id: "ns:kafka", namespace: "kafka", assets: 1, processes: 0, unhealthy: 0 },
-  ]);
-  expect(links).toEqual([{ id: "ns:pg->ns:kafka", source: "ns:pg", target: "ns:kafka", count: 2 }]);
-});
-
 test("column helpers name fields and mappings the way the canvas shows them", () => {
-  expect(shortName("analytics.public.orders")).toBe("orders");
   expect(describeMappings([{ source_field: "id", target_field: "order_id" }, { source_field: "x", target_field: "x" }])).toBe("id → order_id +1");
   expect(describeMappings([])).toBeUndefined();
   const fields = lineageFields([{ id: "e", source_id: "a", target_id: "b", columns: [{ source_field: "id", target_field: "order_id" }] }]);

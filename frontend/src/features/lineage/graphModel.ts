@@ -8,7 +8,7 @@ export interface MergedGraph {
 
 /** Union of several graph answers (upstream cone, downstream cone, expanded neighbourhoods);
  * a node keeps the smallest distance from a start that any answer gave it. */
-export function mergeGraphs(graphs: (Graph | undefined)[]): MergedGraph {
+export function mergeGraphs(graphs: (MergedGraph | Graph | undefined)[]): MergedGraph {
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
   let truncated = false;
@@ -26,12 +26,6 @@ export function mergeGraphs(graphs: (Graph | undefined)[]): MergedGraph {
     }
   }
   return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
-}
-
-/** The last dotted part of a name: `analytics.public.orders` shows as `orders`. */
-export function shortName(name: string): string {
-  const parts = name.split(/[./]/).filter(Boolean);
-  return parts.length ? parts[parts.length - 1] : name;
 }
 
 /** The columns each node takes part in through column-level lineage (what it receives and
@@ -56,48 +50,8 @@ export function describeMappings(columns: ColumnMapping[] | null | undefined): s
   return rest.length ? `${head} +${rest.length}` : head;
 }
 
-export interface NamespaceGroup {
-  id: string;
-  namespace: string;
-  assets: number;
-  processes: number;
-  unhealthy: number;
-}
-
-export interface GroupedGraph {
-  groups: NamespaceGroup[];
-  links: { id: string; source: string; target: string; count: number }[];
-}
-
 const UNHEALTHY = new Set(["error", "failed", "fail", "aborted"]);
 
 export function isUnhealthy(health: string | null | undefined): boolean {
   return UNHEALTHY.has((health ?? "").toLowerCase());
-}
-
-/** Over the rendering threshold the canvas shows one box per namespace, with the number of
- * edges between namespaces, so a huge graph still opens instantly and reads at a glance. */
-export function groupByNamespace(graph: MergedGraph): GroupedGraph {
-  const groups = new Map<string, NamespaceGroup>();
-  const groupOf = new Map<string, string>();
-  for (const node of graph.nodes) {
-    const id = `ns:${node.namespace}`;
-    groupOf.set(node.id, id);
-    const group = groups.get(id) ?? { id, namespace: node.namespace, assets: 0, processes: 0, unhealthy: 0 };
-    if (node.type === "process") group.processes += 1;
-    else group.assets += 1;
-    if (isUnhealthy(node.health)) group.unhealthy += 1;
-    groups.set(id, group);
-  }
-  const links = new Map<string, { id: string; source: string; target: string; count: number }>();
-  for (const edge of graph.edges) {
-    const source = groupOf.get(edge.source_id);
-    const target = groupOf.get(edge.target_id);
-    if (!source || !target || source === target) continue;
-    const id = `${source}->${target}`;
-    const link = links.get(id) ?? { id, source, target, count: 0 };
-    link.count += 1;
-    links.set(id, link);
-  }
-  return { groups: [...groups.values()], links: [...links.values()] };
 }

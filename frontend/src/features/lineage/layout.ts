@@ -18,16 +18,26 @@ const NODE_GAP = 24;
  * measured with elkjs 0.12), so big graphs get the linear-time layered layout below. */
 export const ELK_LIMIT = 400;
 
-// ELK is 1.4 MB of JavaScript: loaded on first use, so large graphs (which never use it)
-// and the rest of the app do not pay for parsing it.
+// ELK is 1.4 MB of JavaScript: loaded on first use (inside the layout worker), so large
+// graphs, which never use it, do not pay for parsing it.
 let elk: Promise<ElkApi> | null = null;
 function loadElk(): Promise<ElkApi> {
-  elk ??= import("elkjs/lib/elk.bundled.js").then(({ default: ELK }) => new ELK());
+  elk ??= import("elkjs/lib/elk.bundled.js").then(({ default: ELK }) => {
+    // Loaded inside a worker, ELK's bundle claims the worker's onmessage for its own
+    // protocol; give the messages back to the layout worker's listener.
+    if (typeof document === "undefined") self.onmessage = null;
+    return new ELK();
+  });
   return elk;
 }
 
-/** Left-to-right layered layout: data flows from sources on the left to consumers on the right. */
-export async function layoutGraph(boxes: Box[], links: Link[]): Promise<Positions> {
+export function warmUpElk(): Promise<unknown> {
+  return loadElk();
+}
+
+/** Left-to-right layered layout: data flows from sources on the left to consumers on the
+ * right. Runs in the layout worker (layoutClient.ts), never on the page's thread. */
+export async function computeLayout(boxes: Box[], links: Link[]): Promise<Positions> {
   const known = new Set(boxes.map((box) => box.id));
   const usable = links.filter((link) => known.has(link.source) && known.has(link.target));
   if (boxes.length > ELK_LIMIT) return quickLayeredLayout(boxes, usable);

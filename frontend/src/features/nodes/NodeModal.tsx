@@ -1,11 +1,13 @@
 import { useMemo, useState, type FormEvent } from "react";
 import type { NodeRead, NodeTypeRead, TestReport } from "../../api/types";
 import { useAuth } from "../../auth/AuthContext";
-import { ErrorState, Loading, StatusBadge, formatTime } from "../../components/feedback";
+import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
 import { useDeleteNode, useNodeChecks, useSaveNode, useTestConnection } from "./api";
 import { defaultsFor, rootObject, validate, withoutKeptSecrets, type JsonObject, type JsonSchema } from "./jsonSchema";
 import { SchemaForm } from "./SchemaForm";
+import { DiscoverNow } from "./DiscoverNow";
+import { ScheduleFields, scheduleFromNode, scheduleSeconds, type Schedule } from "./NodeSchedule";
 import { TestReportView, formatLatency } from "./TestReportView";
 
 interface NodeModalProps {
@@ -36,6 +38,9 @@ export function NodeModal({ node, types, onClose }: NodeModalProps) {
   const [dirty, setDirty] = useState(false);
   const [submitted, setSubmitted] = useState(false);
   const [report, setReport] = useState<TestReport | null>(null);
+  const [schedule, setSchedule] = useState<Schedule>(() => scheduleFromNode(node));
+  const checkEvery = scheduleSeconds(schedule.check, "Check every");
+  const discoverEvery = scheduleSeconds(schedule.discovery, "Discover every");
   const save = useSaveNode();
   const test = useTestConnection();
   const remove = useDeleteNode();
@@ -43,8 +48,10 @@ export function NodeModal({ node, types, onClose }: NodeModalProps) {
   const errors = useMemo(() => {
     const found = type ? validate(rootObject(schema), config, schema) : {};
     if (!name.trim()) found.__name = "Give the node a name.";
+    if (checkEvery.error) found.__check = checkEvery.error;
+    if (discoverEvery.error) found.__discovery = discoverEvery.error;
     return found;
-  }, [type, schema, config, name]);
+  }, [type, schema, config, name, checkEvery.error, discoverEvery.error]);
   const valid = Object.keys(errors).length === 0;
   const readOnly = !isAdmin;
   const secretFields = type?.secret_fields ?? [];
@@ -61,6 +68,8 @@ export function NodeModal({ node, types, onClose }: NodeModalProps) {
     description: description.trim() || null,
     tags: tags.split(",").map((tag) => tag.trim()).filter(Boolean),
     config: withoutKeptSecrets(config, secretFields, replacing),
+    check_interval_seconds: checkEvery.seconds,
+    discovery_interval_seconds: discoverEvery.seconds,
   });
 
   const submit = async (event?: FormEvent) => {
@@ -207,6 +216,10 @@ export function NodeModal({ node, types, onClose }: NodeModalProps) {
               />
             </fieldset>
           )}
+          <fieldset className="plain-fieldset" disabled={readOnly}>
+            <ScheduleFields value={schedule} onChange={changed(setSchedule)} errors={submitted ? { check: checkEvery.error, discovery: discoverEvery.error } : {}} />
+          </fieldset>
+          {node && <DiscoverNow nodeId={node.id} admin={isAdmin} />}
           {test.isPending && <Loading>Testing the connection…</Loading>}
           {report && <TestReportView report={report} />}
         </form>
@@ -228,7 +241,7 @@ function CheckHistory({ nodeId }: { nodeId: string }) {
       <tbody>
         {checks.data.map((check) => (
           <tr key={check.id}>
-            <td>{formatTime(check.checked_at)}</td>
+            <td><RelativeTime value={check.checked_at} /></td>
             <td><StatusBadge status={check.status} /></td>
             <td>{formatLatency(check.latency_ms)}</td>
             <td className="muted">{check.trigger}</td>

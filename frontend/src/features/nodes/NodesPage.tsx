@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
+import { useDebounced } from "../../lib/useDebounced";
 import { useSearchParams } from "react-router";
 import type { NodeRead, NodeTypeRead } from "../../api/types";
 import { AdminOnly } from "../../auth/AuthContext";
@@ -42,20 +43,11 @@ function NodeCard({ node, typeLabel, onOpen }: { node: NodeRead; typeLabel: stri
   );
 }
 
-function useDebouncedValue(value: string, delay = 250): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delay);
-    return () => clearTimeout(timer);
-  }, [value, delay]);
-  return debounced;
-}
-
 export default function NodesPage() {
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState("");
   const [filters, setFilters] = useState<Omit<NodeFilters, "search">>({ type: "", status: "", tag: "", sort: "name:asc", page: 1 });
-  const debouncedSearch = useDebouncedValue(search);
+  const debouncedSearch = useDebounced(search, 250);
   const query = useMemo(() => ({ ...filters, search: debouncedSearch }), [filters, debouncedSearch]);
   const nodes = useNodes(query);
   const types = useNodeTypes();

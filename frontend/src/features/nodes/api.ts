@@ -11,14 +11,23 @@ export interface NodeFilters {
 }
 export const PAGE_SIZE = 24;
 
+/** Every nodes query key, for the hooks below and for the live-events invalidation. */
+export const nodeKeys = {
+  types: ["node-types"] as const,
+  lists: ["nodes"] as const,
+  list: (filters: NodeFilters) => ["nodes", filters] as const,
+  detail: (id: string | null) => ["node", id] as const,
+  checks: (id: string | null) => ["node-checks", id] as const,
+};
+
 export function useNodeTypes() {
-  return useQuery({ queryKey: ["node-types"], queryFn: () => unwrap(api.GET("/api/node-types")), staleTime: Infinity });
+  return useQuery({ queryKey: nodeKeys.types, queryFn: () => unwrap(api.GET("/api/node-types")), staleTime: Infinity });
 }
 
 export function useNodes(filters: NodeFilters) {
   const [orderBy, sortOrder] = filters.sort.split(":");
   return useQuery({
-    queryKey: ["nodes", filters],
+    queryKey: nodeKeys.list(filters),
     placeholderData: (previous) => previous,
     queryFn: () =>
       unwrap(
@@ -42,7 +51,7 @@ export function useNodes(filters: NodeFilters) {
 
 export function useNode(id: string | null) {
   return useQuery({
-    queryKey: ["node", id],
+    queryKey: nodeKeys.detail(id),
     enabled: Boolean(id),
     queryFn: () => unwrap(api.GET("/api/nodes/{node_id}", { params: { path: { node_id: id! } } })),
   });
@@ -50,7 +59,7 @@ export function useNode(id: string | null) {
 
 export function useNodeChecks(id: string | null) {
   return useQuery({
-    queryKey: ["node-checks", id],
+    queryKey: nodeKeys.checks(id),
     enabled: Boolean(id),
     queryFn: () => unwrap(api.GET("/api/nodes/{node_id}/checks", { params: { path: { node_id: id! }, query: { limit: 50 } } })),
   });
@@ -59,25 +68,37 @@ export function useNodeChecks(id: string | null) {
 function useRefreshNodes() {
   const client = useQueryClient();
   return (id?: string) => {
-    void client.invalidateQueries({ queryKey: ["nodes"] });
+    void client.invalidateQueries({ queryKey: nodeKeys.lists });
     if (id) {
-      void client.invalidateQueries({ queryKey: ["node", id] });
-      void client.invalidateQueries({ queryKey: ["node-checks", id] });
+      void client.invalidateQueries({ queryKey: nodeKeys.detail(id) });
+      void client.invalidateQueries({ queryKey: nodeKeys.checks(id) });
     }
   };
 }
 
 type Config = Record<string, unknown>;
 
+export interface NodeInput {
+  id?: string;
+  name: string;
+  type: string;
+  description: string | null;
+  tags: string[];
+  config: Config;
+  /** Seconds between scheduled runs; null: manual only. */
+  check_interval_seconds: number | null;
+  discovery_interval_seconds: number | null;
+}
+
 export function useSaveNode() {
   const refresh = useRefreshNodes();
   return useMutation({
     // Errors show inside the modal, next to the form.
     meta: { silent: true },
-    mutationFn: (input: { id?: string; name: string; type: string; description: string | null; tags: string[]; config: Config }) =>
-      input.id
-        ? unwrap(api.PATCH("/api/nodes/{node_id}", { params: { path: { node_id: input.id } }, body: { name: input.name, description: input.description, tags: input.tags, config: input.config } }))
-        : unwrap(api.POST("/api/nodes", { body: { name: input.name, type: input.type, description: input.description, tags: input.tags, config: input.config } })),
+    mutationFn: ({ id, type, ...fields }: NodeInput) =>
+      id
+        ? unwrap(api.PATCH("/api/nodes/{node_id}", { params: { path: { node_id: id } }, body: fields }))
+        : unwrap(api.POST("/api/nodes", { body: { type, ...fields } })),
     onSuccess: (node) => refresh(node.id),
   });
 }
@@ -99,5 +120,15 @@ export function useDeleteNode() {
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/nodes/{node_id}", { params: { path: { node_id: id } } })),
     onSuccess: () => refresh(),
+  });
+}
+
+/** Runs a discovery now: the node's tables, views and view lineage. */
+export function useDiscover() {
+  const refresh = useRefreshNodes();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (id: string) => unwrap(api.POST("/api/nodes/{node_id}/discover", { params: { path: { node_id: id } }, body: null })),
+    onSuccess: (_result, id) => refresh(id),
   });
 }

@@ -3,7 +3,8 @@ import { useAuth } from "../../auth/AuthContext";
 import { ErrorState, Loading, formatRelative, formatTime } from "../../components/feedback";
 import { Pager } from "../../components/Pager";
 import { PAGE_SIZE, useCreateToken, useRevokeToken, useTokens, type TokenRead, type TokenRole } from "./api";
-import { clientSettings, fieldsNamed, tokenStatus } from "./tokens";
+import { ApiError } from "../../api/client";
+import { clientSettings, tokenStatus } from "./tokens";
 import "./tokens.css";
 
 const ROLES: { value: TokenRole; label: string }[] = [
@@ -63,7 +64,8 @@ function NewTokenForm({ onCreated }: { onCreated: (name: string, value: string) 
   const [name, setName] = useState("");
   const [role, setRole] = useState<TokenRole>("ingest");
   const [days, setDays] = useState("");
-  const invalid = create.error ? fieldsNamed(create.error.message, FORM_FIELDS) : [];
+  // The fields the server named in its problem details (errors[].field).
+  const invalid = create.error instanceof ApiError ? create.error.fields.filter((field) => (FORM_FIELDS as readonly string[]).includes(field)) : [];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

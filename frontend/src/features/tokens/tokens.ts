@@ -14,9 +14,3 @@ export function tokenStatus(token: Pick<TokenRead, "revoked_at" | "expires_at">,
 export function clientSettings(origin: string, value: string): string {
   return `OPENLINEAGE_URL=${origin}\nOPENLINEAGE_API_KEY=${value}`;
 }
-
-/** The form fields a server error names: "Invalid field expires_in_days: …" from the token
- * service, "(name: Expected …)" from request validation. */
-export function fieldsNamed<Field extends string>(message: string, fields: readonly Field[]): Field[] {
-  return fields.filter((field) => new RegExp(`(field |[(;] ?)${field}\\b`).test(message));
-}
