@@ -11,7 +11,6 @@ from litestar.di import Provide
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from advanced_alchemy.extensions.litestar import (
@@ -22,6 +21,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 
 from dlv import __version__
+from dlv.api_docs import render_plugins, swagger_assets
 from dlv.audit import AuditActorMiddleware, AuditController
 from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
@@ -34,6 +34,7 @@ from dlv.history import HistoryController
 from dlv.lib.exceptions import BadRequest, exception_handlers
 from dlv.lib.gc_tuning import restore_defaults, tune_for_serving
 from dlv.lib.http_policy import add_security_headers, body_too_large_handler, cors_config
+from dlv.lib.input_policy import check_input
 from dlv.lineage import lineage_routes
 from dlv.openlineage import IngestWriter, OpenLineageController
 from dlv.ui import ui_router
@@ -42,7 +43,9 @@ from dlv.observability import SESSION_KEY, Metrics, configure_logging, metrics_e
 
 
 def alchemy_config(settings: Settings, metrics: Metrics | None = None) -> SQLAlchemyAsyncConfig:
-    engine = EngineConfig(pool_pre_ping=True) if not settings.is_sqlite else EngineConfig()
+    # hide_parameters: a failed statement's message (logged, and chained into tracebacks)
+    # must not carry its values: they include secrets and users' data.
+    engine = EngineConfig(pool_pre_ping=True, hide_parameters=True) if not settings.is_sqlite else EngineConfig(hide_parameters=True)
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         metadata=metadata,
@@ -70,9 +73,14 @@ MAX_CURRENT_PAGE = 1_000_000
 UNSORTABLE_COLUMNS = frozenset({"password_hash", "token_hash", "encrypted_secrets"})
 
 
-async def cap_pagination(request: Request[Any, Any, Any]) -> None:
+async def check_request(request: Request[Any, Any, Any]) -> None:
     """``before_request`` on every route; a coroutine because Litestar runs a plain function
     hook in a worker thread (a thread hop per request, a tenth of an ingesting worker's CPU)."""
+    await check_input(request)
+    cap_pagination(request)
+
+
+def cap_pagination(request: Request[Any, Any, Any]) -> None:
     for name, cap in (("pageSize", MAX_PAGE_SIZE), ("currentPage", MAX_CURRENT_PAGE)):
         raw = request.query_params.get(name)
         if raw is not None and raw.strip().isdigit() and int(raw) > cap:
@@ -88,7 +96,7 @@ def openapi_config() -> OpenAPIConfig:
         version=__version__,
         description="Data lineage: catalog, lineage graph, impact analysis and OpenLineage ingestion.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=render_plugins(),
         components=Components(
             security_schemes={
                 "login": SecurityScheme(
@@ -145,8 +153,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([TokenController, OpenLineageController])
         app_config.route_handlers.extend([NodeTypeController, NodeController])
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
-        app_config.route_handlers.append(AuditController)
-        app_config.route_handlers.append(HistoryController)
+        app_config.route_handlers.extend([AuditController, HistoryController, swagger_assets()])
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)
@@ -159,7 +166,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.before_send.append(add_security_headers)
         app_config.exception_handlers.update(exception_handlers)
         app_config.exception_handlers[RequestEntityTooLarge] = body_too_large_handler
-        app_config.before_request = cap_pagination
+        app_config.before_request = check_request
         app_config.on_startup.append(tune_for_serving)
         app_config.on_shutdown.append(restore_defaults)
         app_config.openapi_config = openapi_config()

@@ -86,7 +86,7 @@ def migrate() -> None:
     from dlv.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, secret_key=settings.secret_key)
     click.echo("Database is up to date.")
 
 
@@ -122,13 +122,14 @@ def serve(workers: int, reload: bool) -> None:
     import uvicorn
 
     from dlv.db.migrate import upgrade
+    from dlv.config import proxy_options
     from dlv.observability import configure_logging, shared_worker_metrics
 
     settings = _settings()
     # Every line from here on is a log line in DLV_LOG_FORMAT (JSON by default), uvicorn's
     # included: it gets no logging config of its own, and DLV writes the access lines.
     configure_logging(settings.log_level, settings.log_format)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, secret_key=settings.secret_key)
     asyncio.run(_bootstrap_admin(settings))
     logging.getLogger("dlv").info("DLV listening on http://%s:%s (API docs at /schema)", settings.host, settings.port)
     with shared_worker_metrics(workers):
@@ -138,6 +139,7 @@ def serve(workers: int, reload: bool) -> None:
             host=settings.host,
             port=settings.port,
             workers=workers,
+            **proxy_options(settings),
             reload=reload,
             log_level=settings.log_level.lower(),
             log_config=None,
@@ -152,9 +154,10 @@ def openapi(output: str | None) -> None:
     import json
 
     from dlv.app import create_app
+    from dlv.lib.openapi_responses import document_responses
 
     app = create_app(_settings())
-    document = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True)
+    document = json.dumps(document_responses(app.openapi_schema.to_schema(), app), indent=2, sort_keys=True)
     if output:
         with open(output, "w") as handle:
             handle.write(document + "\n")

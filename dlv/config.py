@@ -6,6 +6,7 @@ same names. Invalid values stop start-up with one line naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -53,6 +54,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     previous_secret_keys: str | None = None
     password_min_length: int = 12
     log_format: LogFormat = "json"
+    trusted_proxies: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,6 +125,30 @@ def previous_secret_keys(settings: Settings) -> list[str]:
     return [key.strip() for key in (settings.previous_secret_keys or "").split(",") if key.strip()]
 
 
+def trusted_proxies(settings: Settings) -> list[str]:
+    """Addresses or networks (DLV_TRUSTED_PROXIES) whose X-Forwarded-For / X-Forwarded-Proto
+    DLV believes; none by default, so a client cannot choose the address the login limits count."""
+    return [entry.strip() for entry in (settings.trusted_proxies or "").split(",") if entry.strip()]
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's options for proxy headers: off unless DLV_TRUSTED_PROXIES names the proxies
+    (uvicorn would otherwise trust them from 127.0.0.1, any local process or sidecar)."""
+    proxies = trusted_proxies(settings)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) if proxies else None}
+
+
+def _check_proxies(settings: Settings) -> None:
+    for entry in trusted_proxies(settings):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"DLV_TRUSTED_PROXIES holds {entry!r}, which is not an address or network: expected comma-separated "
+                "addresses or CIDR networks of your reverse proxies, such as 10.0.0.5,10.1.0.0/16."
+            ) from None
+
+
 def _check_limits(settings: Settings) -> None:
     """Request size, query time, CORS, key rotation and password settings."""
     for field in ("max_body_bytes", "bulk_max_body_bytes"):
@@ -147,6 +173,7 @@ def _check_limits(settings: Settings) -> None:
         )
     if not 8 <= settings.password_min_length <= 1024:
         raise SettingsError(f"DLV_PASSWORD_MIN_LENGTH={settings.password_min_length} is not valid: expected 8 to 1024.")
+    _check_proxies(settings)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

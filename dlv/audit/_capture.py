@@ -122,6 +122,7 @@ AUDITED: dict[type, Audited] = {
     ),
     Dashboard: Audited("dashboard", _named),
 }
+ENTITY_NAME_MAX = AuditEntry.__table__.c.entity_name.type.length
 ENTITY_TYPES = tuple(sorted({audited.entity_type for audited in AUDITED.values()}))
 ACTIONS = ("create", "update", "delete", "retire", "revoke", "test", "discover")
 _BY_TABLE: dict[str, tuple[Table, Audited]] = {model.__table__.name: (model.__table__, audited) for model, audited in AUDITED.items()}
@@ -164,11 +165,19 @@ def _row(
         "action": action,
         "entity_type": entity_type,
         "entity_id": None if entity_id is None else str(entity_id),
-        "entity_name": entity_name,
+        "entity_name": _fitted_name(entity_name),
         "diff": diff or {},
         "summary": summary,
         "request_id": session.info.get(AUDIT_REQUEST_ID),
     }
+
+
+def _fitted_name(name: str | None) -> str | None:
+    """A qualified name (namespace/name) can outgrow the column: the entry keeps its start (the
+    id identifies the entity; the diff has the full values)."""
+    if name is None or len(name) <= ENTITY_NAME_MAX:
+        return name
+    return name[: ENTITY_NAME_MAX - 1] + "…"
 
 
 def record(

@@ -21,7 +21,7 @@ from litestar.params import FromPath, JSONBody, SkipValidation
 from dlv.auth._guards import Principal, requires_admin, requires_viewer
 from dlv.auth._schemas import AccessToken, LoginRequest, Me, UserCreate, UserRead, UserUpdate
 from dlv.auth._service import UserService
-from dlv.auth._tokens import issue_access_token
+from dlv.auth._tokens import credential_version, issue_access_token
 from dlv.auth._throttle import LoginThrottle
 from dlv.auth.deps import LOGIN_THROTTLE
 from dlv.config import Settings
@@ -98,7 +98,7 @@ class AuthController(Controller):
             raise NotAuthorizedException(WRONG_CREDENTIALS)
         throttle.succeeded(credentials.username)
         lifetime = timedelta(minutes=settings.token_lifetime_minutes)
-        token = issue_access_token(user.id, settings.secret_key, lifetime)
+        token = issue_access_token(user.id, settings.secret_key, lifetime, credential_version(user.password_hash))
         return AccessToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
     @get("/me", guards=[requires_viewer], summary="The logged-in user")

@@ -15,7 +15,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from dlv.auth._api_tokens import TOKENS, RejectedToken, is_api_token
 from dlv.auth._guards import LOGIN_HINT, Principal
-from dlv.auth._tokens import InvalidToken, read_access_token
+from dlv.auth._tokens import InvalidToken, credential_version, read_access_token
 from dlv.config import previous_secret_keys
 from dlv.db.models import User
 
@@ -38,11 +38,13 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             principal = Principal(id=str(api_token.id), name=api_token.name, role=api_token.role, kind="token")
             return AuthenticationResult(user=principal, auth=token)
         try:
-            user_id = read_access_token(token, state.settings.secret_key, previous_secret_keys(state.settings))
+            claims = read_access_token(token, state.settings.secret_key, previous_secret_keys(state.settings))
         except InvalidToken as exc:
             raise NotAuthorizedException(f"Not logged in: {exc}.") from None
         session = state.alchemy.provide_session(state, connection.scope)
-        user = await session.get(User, user_id)
+        user = await session.get(User, claims.user_id)
         if user is None or not user.is_active:
             raise NotAuthorizedException("Not logged in: this account no longer exists or is deactivated.")
+        if claims.credential_version != credential_version(user.password_hash):
+            raise NotAuthorizedException("Not logged in: the password was changed after this login; log in again.")
         return AuthenticationResult(user=Principal(id=str(user.id), name=user.username, role=user.role), auth=token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timezone
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -10,7 +11,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
 
 from dlv.auth._passwords import DEFAULT_MIN_PASSWORD_LENGTH, hash_password, password_problem, verify_password
-from dlv.db.models import Role, User
+from dlv.db.models import ApiToken, Role, User
 from dlv.lib.exceptions import BadRequest, Conflict
 
 
@@ -75,8 +76,14 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         return await self.update(user)
 
     async def remove(self, user_id: UUID) -> None:
+        """Delete the user and revoke the API tokens they created, in one transaction: a token
+        must not outlive the person answerable for it (tokens made with the CLI have no creator)."""
         user = await self.get(user_id)
         await self.ensure_not_last_admin(user, "delete")
+        now = datetime.now(timezone.utc)
+        live = select(ApiToken).where(ApiToken.created_by == user_id, ApiToken.revoked_at.is_(None))
+        for token in await self.repository.session.scalars(live):
+            token.revoked_at = now  # through the ORM: the audit log records each revoke
         await self.delete(user_id)
 
     async def ensure_bootstrap_admin(

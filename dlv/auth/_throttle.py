@@ -1,6 +1,12 @@
 """Login throttling: too many failed logins for one username, or from one client address,
 within a sliding window get 429 with Retry-After instead of another password check.
 
+A username past its limit waits until its failures leave the window. An address past its
+limit backs off instead (1, 2, 4 ... at most MAX_ADDRESS_BACKOFF_SECONDS after its latest
+failure): guessing from it slows to a crawl, while the other people behind the same proxy
+or NAT are only ever delayed by seconds, never locked out for the whole window. The
+address is the TCP peer unless DLV_TRUSTED_PROXIES names the proxy in front of DLV.
+
 In memory, per process: it slows password guessing down; it is not shared between workers
 (each `dlv serve --workers N` process counts on its own).
 """
@@ -17,6 +23,7 @@ from litestar.datastructures import State
 # Past this many tracked usernames/addresses the oldest are forgotten, so a flood of
 # made-up usernames cannot grow memory without bound.
 MAX_TRACKED_KEYS = 10_000
+MAX_ADDRESS_BACKOFF_SECONDS = 60.0
 
 
 class LoginThrottle:
@@ -44,10 +51,17 @@ class LoginThrottle:
         # Blocked until enough of the failures in the window have aged out of it.
         return failures[-limit] + self.window - now
 
+    def _backoff(self, key: str, limit: int, now: float) -> float:
+        failures = self._recent(key, now)
+        excess = len(failures) - limit
+        if excess < 0:
+            return 0.0
+        return failures[-1] + min(MAX_ADDRESS_BACKOFF_SECONDS, 2.0**excess) - now
+
     def retry_after(self, username: str, address: str) -> int | None:
         """Whole seconds to wait before this login may be tried, or None when it may be now."""
         now = self.clock()
-        wait = max(self._wait(_user_key(username), self.per_user, now), self._wait(_address_key(address), self.per_address, now))
+        wait = max(self._wait(_user_key(username), self.per_user, now), self._backoff(_address_key(address), self.per_address, now))
         return max(1, math.ceil(wait)) if wait > 0 else None
 
     def failed(self, username: str, address: str) -> None:

@@ -3,6 +3,9 @@
 New tokens are signed with DLV_SECRET_KEY and name it by key id (``kid``). After a rotation
 the former keys go in DLV_PREVIOUS_SECRET_KEYS: a token whose kid names one of them still
 verifies until it expires, so nobody is logged out at the moment of the switch.
+
+Each token also carries the user's credential version (``pwv``, derived from the stored
+password hash): setting a new password changes it, which ends every earlier login.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 from uuid import UUID
 
 import jwt
@@ -22,9 +26,19 @@ def key_id(secret_key: str) -> str:
     return hashlib.sha256(secret_key.encode()).hexdigest()[:12]
 
 
-def issue_access_token(user_id: UUID, secret_key: str, lifetime: timedelta) -> str:
+def credential_version(password_hash: str) -> str:
+    """Changes with every new password (a new salted hash); reveals nothing about it."""
+    return hashlib.sha256(b"dlv credential version:" + password_hash.encode()).hexdigest()[:16]
+
+
+class AccessClaims(NamedTuple):
+    user_id: UUID
+    credential_version: str | None
+
+
+def issue_access_token(user_id: UUID, secret_key: str, lifetime: timedelta, credential: str) -> str:
     now = datetime.now(timezone.utc)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime, "typ": "access"}
+    claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime, "typ": "access", "pwv": credential}
     return jwt.encode(claims, secret_key, algorithm=ALGORITHM, headers={"kid": key_id(secret_key)})
 
 
@@ -48,7 +62,7 @@ def _verification_key(token: str, secret_key: str, previous_keys: Iterable[str])
     return keys[kid]
 
 
-def read_access_token(token: str, secret_key: str, previous_keys: Iterable[str] = ()) -> UUID:
+def read_access_token(token: str, secret_key: str, previous_keys: Iterable[str] = ()) -> AccessClaims:
     key = _verification_key(token, secret_key, previous_keys)
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
@@ -59,6 +73,8 @@ def read_access_token(token: str, secret_key: str, previous_keys: Iterable[str] 
     if claims.get("typ") != "access":
         raise InvalidToken(INVALID)
     try:
-        return UUID(claims["sub"])
+        user_id = UUID(claims["sub"])
     except (ValueError, TypeError):
         raise InvalidToken(INVALID) from None
+    version = claims.get("pwv")
+    return AccessClaims(user_id, version if isinstance(version, str) else None)

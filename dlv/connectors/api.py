@@ -18,6 +18,7 @@ import msgspec
 
 from dlv.connectors._checklist import Checklist, StepError, TestReport, describe_error, run_checklist
 from dlv.connectors._network import endpoint, reach
+from dlv.connectors._pinned import pinned_transport
 from dlv.connectors._types import CheckContext, ConfigError, NodeType, TimeoutSeconds
 from dlv.connectors.hookspecs import hookimpl
 
@@ -80,8 +81,9 @@ def _tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
-async def _tls_handshake(host: str, port: int, context: ssl.SSLContext) -> str:
-    _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=host)
+async def _tls_handshake(address: str, host: str, port: int, context: ssl.SSLContext) -> str:
+    # To the address that was checked; the certificate is still verified against the name.
+    _, writer = await asyncio.open_connection(address, port, ssl=context, server_hostname=host)
     try:
         return str(writer.get_extra_info("ssl_object").version())
     finally:
@@ -115,7 +117,9 @@ class ApiNodeType(NodeType[ApiConfig]):
     label = "HTTP API"
     description = "An HTTP or HTTPS service, checked through a health endpoint."
     config_type = ApiConfig
-    secret_fields = ("auth.token", "auth.password")
+    # Header values are credentials as often as not (X-API-Key, Cookie): the whole map is
+    # stored encrypted and never returned, like auth.
+    secret_fields = ("headers", "auth.token", "auth.password")
 
     def validate(self, config: ApiConfig) -> ApiConfig:
         _check_base_url(config.base_url)
@@ -130,12 +134,12 @@ class ApiNodeType(NodeType[ApiConfig]):
         host = url.hostname or ""
         port = url.port or (443 if url.scheme == "https" else 80)
         target = endpoint(host, port)
-        await reach(checks, host, port, context.network)
+        address = await reach(checks, host, port, context.network)
         tls = _tls_context(config.verify_tls)
         if url.scheme == "https":
             await checks.step(
                 "TLS",
-                lambda: _tls_handshake(host, port, tls),
+                lambda: _tls_handshake(address, host, port, tls),
                 success=lambda version: f"{version} handshake with {target} "
                 + ("(certificate verified)" if config.verify_tls else "(certificate not verified: verify_tls is off)"),
                 describe=lambda exc: describe_error(exc, target),
@@ -143,16 +147,17 @@ class ApiNodeType(NodeType[ApiConfig]):
         full_url = config.base_url.rstrip("/") + config.health_path
         answer = await checks.step(
             "HTTP status",
-            lambda: self._request(config, full_url, tls, checks.remaining()),
+            lambda: self._request(config, full_url, address, tls, checks.remaining()),
             success=lambda answer: f"{config.method} {config.health_path or '/'} returned {answer.status}",
             describe=lambda exc: describe_error(exc, target),
         )
         checks.pass_step("latency", f"answered in {answer.latency_ms:.0f} ms")
         return f"{config.method} {full_url} returned {answer.status} in {answer.latency_ms:.0f} ms"
 
-    async def _request(self, config: ApiConfig, url: str, tls: ssl.SSLContext, timeout: float) -> _Answer:
+    async def _request(self, config: ApiConfig, url: str, address: str, tls: ssl.SSLContext, timeout: float) -> _Answer:
         # trust_env=False: proxies from the environment would bypass the address checks.
-        async with httpx.AsyncClient(verify=tls, timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        transport = pinned_transport(address, tls)
+        async with httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False) as client:
             started = time.monotonic()
             try:
                 response = await client.request(config.method, url, headers=_headers(config), auth=_auth(config.auth))

@@ -181,8 +181,10 @@ async def _connected(config: PostgreSQLConfig, context: CheckContext, checks: Ch
                 ssh_tunnel(checks, config.ssh_tunnel, config.host, config.port, context.network)
             )
         else:
-            await reach(checks, config.host, config.port, context.network)
-            host, port = config.host, config.port
+            address = await reach(checks, config.host, config.port, context.network)
+            # To the address that was checked (no second lookup), unless the certificate must
+            # match the name: asyncpg verifies verify-full against the host it is given.
+            host, port = (config.host if config.sslmode == "verify-full" else address), config.port
         connection = await checks.step(
             "authenticate",
             lambda: asyncpg.connect(

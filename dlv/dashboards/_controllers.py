@@ -50,7 +50,10 @@ class DashboardController(Controller):
         dashboards: NamedDependency[DashboardService],
         data: JSONBody[DashboardCreate],
     ) -> DashboardRead:
-        created = await dashboards.create_for(data, UUID(request.user.id), request.user.name)
+        # A dashboard saved with an API token belongs to no account (like one whose owner was
+        # deleted); its owner field names the token.
+        owner_id = UUID(request.user.id) if request.user.kind == "user" else None
+        created = await dashboards.create_for(data, owner_id, request.user.name)
         return dashboards.to_schema(created, schema_type=DashboardRead)
 
     @get("/{dashboard_id:uuid}", summary="One dashboard with its layout")

@@ -19,7 +19,7 @@ class DashboardService(SQLAlchemyAsyncRepositoryService[Dashboard]):
 
     repository_type = Repo
 
-    async def create_for(self, data: DashboardCreate, owner_id: UUID, owner: str) -> Dashboard:
+    async def create_for(self, data: DashboardCreate, owner_id: UUID | None, owner: str) -> Dashboard:
         return await self.create(
             Dashboard(
                 name=data.name,

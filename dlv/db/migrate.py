@@ -15,15 +15,17 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_ID = 0x444C56  # "DLV"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, secret_key: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["database_url"] = database_url
+    # For data migrations that encrypt what used to be stored in plain text (0011).
+    config.attributes["secret_key"] = secret_key
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", secret_key: str | None = None) -> None:
+    command.upgrade(alembic_config(database_url, secret_key), revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

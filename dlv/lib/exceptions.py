@@ -18,6 +18,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 logger = logging.getLogger("dlv")
 
@@ -179,6 +180,8 @@ def repository_handler(request: Request[Any, Any, Any], exc: RepositoryError) ->
     # database must still be a 503, not a 500.
     if isinstance(cause, DBAPIError):
         return database_unavailable_handler(request, cause)
+    if isinstance(cause, PoolTimeout):
+        return pool_timeout_handler(request, cause)
     if isinstance(cause, StatementError) and (bad := _unconvertible_value(cause)) is not None:
         return _wrong_format(bad)
     if isinstance(cause, AttributeError) and cause.name is not None:
@@ -191,6 +194,12 @@ def repository_handler(request: Request[Any, Any, Any], exc: RepositoryError) ->
 def _database_unavailable(request: Request[Any, Any, Any], cause: str) -> Response[dict[str, Any]]:
     logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
     return problem(503, "The database is unavailable right now; retry in a few seconds.", headers={"Retry-After": "5"})
+
+
+def pool_timeout_handler(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[dict[str, Any]]:
+    # Every pooled connection stayed busy past the pool's timeout: the server is overloaded,
+    # not broken, and the same request shortly after will most likely succeed.
+    return _database_unavailable(request, "connection pool exhausted")
 
 
 def _unconvertible_value(exc: BaseException) -> BaseException | None:
@@ -256,6 +265,7 @@ exception_handlers = {
     HTTPException: http_handler,
     RepositoryError: repository_handler,
     DBAPIError: database_unavailable_handler,
+    PoolTimeout: pool_timeout_handler,
     ConnectionError: connection_error_handler,
     **{error: connection_error_handler for error in _DRIVER_CONNECTION_ERRORS},
     Exception: internal_handler,

@@ -19,6 +19,7 @@ from dlv.events import EventBroker, publish_lineage_changed
 from dlv.db.models import LineageEdge
 from dlv.graph import Direction
 from dlv.lib.exceptions import BadRequest, NotFound
+from dlv.lib.input_policy import Offset
 from dlv.lib.paging import check_page
 from dlv.lineage._graph import HideFilter, LineageGraph, Start, impact_csv
 from dlv.lineage._schemas import (
@@ -229,7 +230,7 @@ class EdgeController(Controller):
         origin: FromQuery[Literal["manual", "openlineage", "discovery"] | None] = None,
         include_retired: FromQuery[bool] = False,
         limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
     ) -> OffsetPagination[EdgeRead]:
         """`node_id` matches either end; retired edges (history) only with `include_retired=true`."""
         check_page(limit, offset, 1000)
@@ -373,7 +374,7 @@ class SearchController(Controller):
         q: FromQuery[str],
         type: FromQuery[list[Literal["asset", "process", "node"]] | None] = None,  # noqa: A002
         limit: FromQuery[int] = 20,
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
     ) -> SearchResults:
         """Matches name, namespace, description, tags and owner; exact and prefix name matches rank first."""
         if not q.strip():

@@ -340,7 +340,7 @@ class LineageGraph:
                 await self.session.execute(
                     select(
                         DataAsset.id, DataAsset.namespace, DataAsset.name, DataAsset.kind,
-                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id, DataAsset.tags,
+                        DataAsset.owner, DataAsset.criticality, DataAsset.node_id, DataAsset.tags, DataAsset.quality,
                     ).where(self._among(DataAsset.id, chunk))
                 )
             )
@@ -354,6 +354,7 @@ class LineageGraph:
                 owner=row.owner, criticality=row.criticality,
                 health=node_status.get(row.node_id, "unknown") if row.node_id else "unknown", node_id=row.node_id,
                 tags=row.tags or None,
+                quality=row.quality.get("status") if isinstance(row.quality, dict) else None,
             )
             for row in asset_rows
         ]
@@ -436,6 +437,13 @@ class LineageGraph:
                     RootCause(
                         id=node.id, type=PROCESS, namespace=node.namespace, name=node.name, distance=node.depth,
                         health=node.health, reason="its last run failed",
+                    )
+                )
+            if node.type == ASSET and node.quality == "failing":
+                causes.append(
+                    RootCause(
+                        id=node.id, type=ASSET, namespace=node.namespace, name=node.name, distance=node.depth,
+                        health=node.health, reason="its data quality checks fail",
                     )
                 )
             if node.type == ASSET and node.node_id and node.health == "error" and node.node_id not in seen_catalog:

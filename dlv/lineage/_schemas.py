@@ -15,6 +15,10 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 Namespace = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Kind = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[a-z0-9_\-]+$")]
 Tags = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]], msgspec.Meta(max_length=100)]
+# The lengths of their columns (dlv.db.models); description is TEXT, bounded like a node's.
+Owner = Annotated[str, msgspec.Meta(max_length=200)]
+Schedule = Annotated[str, msgspec.Meta(max_length=200)]
+Description = Annotated[str, msgspec.Meta(max_length=10_000)]
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
 
@@ -45,9 +49,9 @@ class AssetCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Text
     kind: Kind = "table"
     node_id: UUID | None = None
-    owner: str | None = None
+    owner: Owner | None = None
     tags: Tags = []
-    description: str | None = None
+    description: Description | None = None
     criticality: Criticality | None = None
     fields: list[Field] = []
 
@@ -55,9 +59,9 @@ class AssetCreate(msgspec.Struct, forbid_unknown_fields=True):
 class AssetUpdate(msgspec.Struct, forbid_unknown_fields=True):
     kind: Kind | Unset = UNSET
     node_id: UUID | None | Unset = UNSET
-    owner: str | None | Unset = UNSET
+    owner: Owner | None | Unset = UNSET
     tags: Tags | Unset = UNSET
-    description: str | None | Unset = UNSET
+    description: Description | None | Unset = UNSET
     criticality: Criticality | None | Unset = UNSET
     fields: list[Field] | Unset = UNSET
 
@@ -69,6 +73,20 @@ class AliasRead(msgspec.Struct):
     namespace: str
     name: str
     type: str | None
+
+
+class FailingAssertion(msgspec.Struct):
+    assertion: str
+    column: str | None = None
+
+
+class Quality(msgspec.Struct):
+    """The newest data quality assertions a run reported on an asset (OpenLineage
+    ``dataQualityAssertions``)."""
+
+    status: Literal["passing", "failing"]
+    failing: list[FailingAssertion]
+    total: int
 
 
 class AssetRead(msgspec.Struct):
@@ -86,26 +104,27 @@ class AssetRead(msgspec.Struct):
     updated_at: datetime
     deleted_at: datetime | None
     aliases: list[AliasRead] = []
+    quality: Quality | None = None
 
 
 class ProcessCreate(msgspec.Struct, forbid_unknown_fields=True):
     namespace: Namespace
     name: Text
     kind: Kind = "job"
-    owner: str | None = None
+    owner: Owner | None = None
     tags: Tags = []
-    description: str | None = None
+    description: Description | None = None
     criticality: Criticality | None = None
-    schedule: str | None = None
+    schedule: Schedule | None = None
 
 
 class ProcessUpdate(msgspec.Struct, forbid_unknown_fields=True):
     kind: Kind | Unset = UNSET
-    owner: str | None | Unset = UNSET
+    owner: Owner | None | Unset = UNSET
     tags: Tags | Unset = UNSET
-    description: str | None | Unset = UNSET
+    description: Description | None | Unset = UNSET
     criticality: Criticality | None | Unset = UNSET
-    schedule: str | None | Unset = UNSET
+    schedule: Schedule | None | Unset = UNSET
 
 
 class ProcessRead(msgspec.Struct):
@@ -193,6 +212,8 @@ class GraphNode(msgspec.Struct, omit_defaults=True):
     health: str = "unknown"
     node_id: UUID | None = None
     fields: list[str] | None = None
+    # passing / failing: the newest data quality assertions reported on an asset
+    quality: str | None = None
     tags: list[str] | None = None
     # A process's enclosing job (an Airflow DAG, a Spark application), from OpenLineage.
     parent_id: UUID | None = None

@@ -62,6 +62,8 @@ def split_secrets(config: dict[str, Any], paths: tuple[str, ...]) -> tuple[dict[
         if parent is None:
             continue
         value = parent.get(leaf)
+        if value == {}:  # an empty map hides nothing: keep it, so the config stays valid as is
+            continue
         parent[leaf] = None
         if value is not None:
             secrets[path] = value

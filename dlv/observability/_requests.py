@@ -21,8 +21,9 @@ from dlv.observability._metrics import Metrics
 
 HEADER = "x-request-id"
 # An incoming id is kept when it is a plain token (what proxies and clients generate);
-# anything else is replaced, so a log line never carries attacker-chosen text.
-SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# anything else is replaced, so a log line never carries attacker-chosen text. At most
+# 100 characters: the audit log's request_id column.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
 # The route label of a request that matched no route: one series, not one per probed path.
 UNMATCHED = "<unmatched>"
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.auth import requires_ingest, requires_viewer
 from dlv.config import Settings
 from dlv.lib.exceptions import BadRequest, PayloadTooLarge
+from dlv.lib.input_policy import READS_OWN_BODY, Offset, check_json_body
 from dlv.lib.paging import check_page
 from dlv.observability import Metrics, counting_ingest
 from dlv.openlineage._schemas import EventRead, IngestResult
@@ -40,6 +41,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
             raise _too_large(limit)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
+        check_json_body(bytes(received))
         return bytes(received)
     if encoding != "gzip":
         raise BadRequest(
@@ -54,6 +56,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
         ) from None
     if len(body) > limit or inflater.unconsumed_tail:
         raise _too_large(limit)
+    check_json_body(body)
     return body
 
 
@@ -62,7 +65,7 @@ class OpenLineageController(Controller):
     tags = ["openlineage"]
 
     # The size limit is a setting (read in read_body), so Litestar's fixed default is turned off here.
-    @post("/lineage", guards=[requires_ingest], request_max_body_size=None, status_code=201, summary="Receive one OpenLineage event")
+    @post("/lineage", guards=[requires_ingest], request_max_body_size=None, opt={READS_OWN_BODY: True}, status_code=201, summary="Receive one OpenLineage event")
     async def receive(
         self,
         request: Request[Any, Any, Any],
@@ -94,7 +97,7 @@ class OpenLineageController(Controller):
         job_namespace: FromQuery[str | None] = None,
         job_name: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
     ) -> OffsetPagination[EventRead]:
         check_page(limit, offset, 500)
         rows, total = await EventLog(db_session).page(run_id=run_id, job_namespace=job_namespace, job_name=job_name, limit=limit, offset=offset)

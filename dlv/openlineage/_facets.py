@@ -24,6 +24,7 @@ TOPIC_SCHEMES = frozenset({"kafka", "pulsar", "kinesis", "pubsub"})
 OWNER_MAX, KIND_MAX = 200, 50
 # What the asset and process APIs accept for tags (dlv.lineage's Tags).
 TAG_MAX, TAGS_MAX = 100, 100
+QUALITY_FAILING_MAX = 50
 
 Key = tuple[str, str]
 Observation = tuple[tuple[UUID, str], tuple[UUID, str], list[ColumnMapping]]
@@ -107,6 +108,15 @@ def dataset_facets(asset: Any, dataset: Dataset, at: datetime) -> None:
     if facets.dataset_type is not None and newer(asset, "datasetType", at):
         asset.kind = asset_kind(dataset)
     _add_tags(asset, facets.tags)
+    checks = dataset.input_facets.data_quality_assertions or facets.data_quality_assertions
+    if checks is not None and checks.assertions and newer(asset, "dataQualityAssertions", at):
+        asset.quality = quality(checks.assertions)
+
+
+def quality(assertions: Sequence[Any]) -> dict[str, Any]:
+    """An asset's quality status from the assertions a run checked on it."""
+    failing = [{"assertion": item.assertion[:200], "column": item.column} for item in assertions if not item.success][:QUALITY_FAILING_MAX]
+    return {"status": "failing" if failing else "passing", "failing": failing, "total": len(assertions)}
 
 
 def _add_tags(item: Any, facet: TagsFacet | None) -> None:

@@ -24,6 +24,8 @@ RunId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 FIELD_NAME_MAX = 1000
 FieldName = Annotated[str, msgspec.Meta(min_length=1, max_length=FIELD_NAME_MAX)]
 AliasType = Annotated[str, msgspec.Meta(max_length=50)]
+# The length of the event log's producer column (dlv.db.models).
+Producer = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
 class _Facet(msgspec.Struct, kw_only=True):
@@ -194,6 +196,22 @@ class DatasetTypeFacet(_Facet, rename="camel"):
     sub_type: str | None = None
 
 
+class Assertion(msgspec.Struct):
+    assertion: str
+    success: bool
+    column: str | None = None
+
+
+class DataQualityAssertionsFacet(_Facet):
+    assertions: list[Assertion] = []
+
+
+class InputFacets(msgspec.Struct, rename="camel"):
+    """The input dataset facets DLV maps (``inputFacets``)."""
+
+    data_quality_assertions: DataQualityAssertionsFacet | None = None
+
+
 class DatasetFacets(msgspec.Struct, rename="camel"):
     schema: SchemaFacet | None = None
     column_lineage: ColumnLineageFacet | None = None
@@ -204,12 +222,15 @@ class DatasetFacets(msgspec.Struct, rename="camel"):
     lifecycle_state_change: LifecycleStateChangeFacet | None = None
     dataset_type: DatasetTypeFacet | None = None
     tags: TagsFacet | None = None
+    # An input facet by the spec; Marquez's own demo data sends it among the dataset facets.
+    data_quality_assertions: DataQualityAssertionsFacet | None = None
 
 
-class Dataset(msgspec.Struct):
+class Dataset(msgspec.Struct, rename="camel"):
     namespace: Namespace
     name: Name
     facets: DatasetFacets = msgspec.field(default_factory=DatasetFacets)
+    input_facets: InputFacets = msgspec.field(default_factory=InputFacets)
 
 
 # --- events
@@ -218,7 +239,7 @@ class Dataset(msgspec.Struct):
 class _Event(msgspec.Struct, kw_only=True, rename="camel"):
     event_time: datetime
     # Required by the spec, but real producers (Marquez's own demo data) omit schemaURL.
-    producer: str | None = None
+    producer: Producer | None = None
     schema_url: str | None = msgspec.field(default=None, name="schemaURL")
 
 
@@ -305,6 +326,10 @@ def parse_event(body: bytes) -> ParsedEvent:
         raise invalid(*_error_path(exc)) from None
     if event.event_time.tzinfo is None:  # some producers omit the offset; the spec means UTC
         event.event_time = event.event_time.replace(tzinfo=timezone.utc)
+    try:
+        event.event_time.astimezone(timezone.utc)
+    except OverflowError:
+        raise invalid("$.eventTime", "lies outside the years 1 to 9999 in UTC (send a real instant)") from None
     # Sorted keys make the hash independent of how the producer ordered the JSON.
     digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
     return ParsedEvent(event=event, payload=payload, event_hash=digest, text=body.decode())

@@ -73,10 +73,10 @@ UPDATE_HEALTH = (
 )
 
 PROCESS_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "sql", "parent_id", "deleted_at", "tags", "facet_times")
-ASSET_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "fields", "node_id", "deleted_at", "tags", "facet_times")
+ASSET_COLUMNS = ("id", "namespace", "name", "kind", "owner", "description", "fields", "node_id", "deleted_at", "tags", "facet_times", "quality")
 EDGE_COLUMNS = ("id", "source_id", "source_type", "target_id", "target_type", "origin", "columns", "valid_from", "valid_to", "run_id")
 PROCESS_CHANGES = ("kind", "owner", "description", "sql", "parent_id", "deleted_at", "tags", "facet_times", "updated_at")
-ASSET_CHANGES = ("kind", "owner", "description", "fields", "node_id", "deleted_at", "tags", "facet_times", "updated_at")
+ASSET_CHANGES = ("kind", "owner", "description", "fields", "node_id", "deleted_at", "tags", "facet_times", "quality", "updated_at")
 EDGE_CHANGES = ("columns", "valid_from", "valid_to", "run_id")
 
 

@@ -42,7 +42,7 @@ OVERRIDE = {
     "neo4j": {"uri": "neo4j://neo4j.graph.svc:7687", "user": "dlv"},
     "redis": {"url": "redis://redis.cache.svc:6379/0"},
     "config": {"logLevel": "WARNING", "bulkMaxBodyBytes": 104857600, "graphQueryTimeoutSeconds": 2.5,
-               "corsOrigins": "https://catalog.example.com", "plugins": "postgresql,http"},
+               "corsOrigins": "https://catalog.example.com", "plugins": "postgresql,http", "trustedProxies": "10.244.0.0/16"},
     "service": {"port": 8080},
     "ingress": {
         "enabled": True,
@@ -209,6 +209,7 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         assert settings.redis_url == OVERRIDE["redis"]["url"] and settings.log_level == "WARNING"
         assert settings.bulk_max_body_bytes == 104857600 and settings.graph_query_timeout_seconds == 2.5
         assert settings.cors_origins == "https://catalog.example.com" and settings.plugins == "postgresql,http"
+        assert settings.trusted_proxies == "10.244.0.0/16"
 
 
 @pytest.mark.parametrize("values", ["default", "override"])

@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from dlv.auth._tokens import issue_access_token, key_id
+from dlv.auth._tokens import credential_version, issue_access_token, key_id
 from dlv.config import SettingsError, load_settings
 from dlv.db.models import User
 from tests.conftest import ADMIN_PASSWORD, SECRET_KEY, create_user, login
@@ -82,7 +82,7 @@ async def test_login_with_a_malformed_body_names_what_to_send(client: Client) ->
 
 async def test_expired_token_is_refused(client: Client, session_factory) -> None:
     user = await create_user(session_factory, "alice", PASSWORD, "admin")
-    expired = issue_access_token(user.id, SECRET_KEY, timedelta(seconds=-5))
+    expired = issue_access_token(user.id, SECRET_KEY, timedelta(seconds=-5), credential_version(user.password_hash))
 
     response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {expired}"})
 
@@ -92,7 +92,7 @@ async def test_expired_token_is_refused(client: Client, session_factory) -> None
 
 async def test_tampered_token_is_refused(client: Client, session_factory) -> None:
     user = await create_user(session_factory, "alice", PASSWORD, "viewer")
-    token = issue_access_token(user.id, SECRET_KEY, timedelta(minutes=5))
+    token = issue_access_token(user.id, SECRET_KEY, timedelta(minutes=5), credential_version(user.password_hash))
     claims = jwt.decode(token, options={"verify_signature": False})
     header, _, signature = token.split(".")
     forged_payload = jwt.encode({**claims, "sub": str(uuid4())}, "another-key-of-sufficient-length-123").split(".")[1]
@@ -252,8 +252,8 @@ NEW_KEY = "the-key-after-rotation-" + "n" * 24
 
 async def test_rotating_the_secret_key_keeps_earlier_logins_valid_until_they_expire(settings, session_factory) -> None:
     user = await create_user(session_factory, "alice", PASSWORD, "viewer")
-    earlier = issue_access_token(user.id, OLD_KEY, timedelta(minutes=5))
-    earlier_expired = issue_access_token(user.id, OLD_KEY, timedelta(seconds=-5))
+    earlier = issue_access_token(user.id, OLD_KEY, timedelta(minutes=5), credential_version(user.password_hash))
+    earlier_expired = issue_access_token(user.id, OLD_KEY, timedelta(seconds=-5), credential_version(user.password_hash))
 
     async with client_with(settings, secret_key=NEW_KEY, previous_secret_keys=OLD_KEY) as rotated:
         still_in = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {earlier}"})
@@ -270,7 +270,7 @@ async def test_rotating_the_secret_key_keeps_earlier_logins_valid_until_they_exp
 
 async def test_once_the_old_key_is_dropped_its_logins_stop_working(settings, session_factory) -> None:
     user = await create_user(session_factory, "alice", PASSWORD, "viewer")
-    earlier = issue_access_token(user.id, OLD_KEY, timedelta(minutes=5))
+    earlier = issue_access_token(user.id, OLD_KEY, timedelta(minutes=5), credential_version(user.password_hash))
 
     async with client_with(settings, secret_key=NEW_KEY) as rotated:
         response = await rotated.get("/api/auth/me", headers={"Authorization": f"Bearer {earlier}"})

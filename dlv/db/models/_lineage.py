@@ -31,6 +31,9 @@ class DataAsset(UUIDAuditBase):
     # When each OpenLineage facet shown here was observed (facet name -> ISO time): an event
     # applies a facet only when it is at least as new, so arrival order does not matter.
     facet_times: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict, server_default=text("'{}'"))
+    # The newest data quality assertions a run reported on it: {"status": "passing"|"failing",
+    # "failing": [{"assertion", "column"}], "total": n}; null when none were ever reported.
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
     # A deleted asset keeps its row (and its retired edges) so past lineage stays answerable.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None, index=True)
     # The other names events call it by (symlinks, renames); read with the asset, never written through it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlv.auth._throttle import LoginThrottle
+from dlv.auth._throttle import MAX_ADDRESS_BACKOFF_SECONDS, LoginThrottle, login_throttle
 from dlv.config import SettingsError, load_settings
 from tests.conftest import create_user
 from tests.integration.hardening.conftest import Client
@@ -52,13 +52,37 @@ async def test_a_successful_login_resets_the_users_count(client: Client, session
     assert (await _login(client, "alice", ALICE_PASSWORD)).status_code == 200
 
 
-async def test_twenty_failures_from_one_address_block_every_login_from_it(client: Client, session_factory) -> None:
+async def test_twenty_failures_from_one_address_make_every_login_from_it_wait(client: Client, session_factory) -> None:
     await create_user(session_factory, "carol", CAROL_PASSWORD, "admin")
 
     for index in range(20):
         assert (await _login(client, f"user{index}", "spray-spray")).status_code == 401
+    # Ten more failures, as a sprayer that waited out each backoff would have: the wait grows.
+    throttle = login_throttle(client.app.state)
+    for index in range(10):
+        throttle.failed(f"more{index}", "testclient")
 
-    _assert_throttled(await _login(client, "carol", CAROL_PASSWORD))
+    response = await _login(client, "carol", CAROL_PASSWORD)
+    _assert_throttled(response)
+    assert int(response.headers["retry-after"]) == MAX_ADDRESS_BACKOFF_SECONDS
+
+
+def test_an_address_past_its_limit_backs_off_instead_of_locking_out_for_the_window() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(per_user=100, per_address=3, window_seconds=300, clock=lambda: now[0])
+    for index in range(3):
+        throttle.failed(f"sprayed{index}", "10.0.0.9")
+
+    waits = []
+    for index in range(9):
+        waits.append(throttle.retry_after("someone", "10.0.0.9"))
+        now[0] += waits[-1]
+        throttle.failed(f"again{index}", "10.0.0.9")
+
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    # A colleague behind the same proxy, after the attacker's latest guess, waits at most a minute, never the window.
+    now[0] += 60
+    assert throttle.retry_after("colleague", "10.0.0.9") is None
 
 
 def test_failures_age_out_of_the_sliding_window() -> None:

@@ -32,7 +32,7 @@ async def test_node_types_lists_the_built_ins_with_schema_and_secret_fields(clie
     assert set(postgresql["secret_fields"]) == {"password", "ssh_tunnel.password", "ssh_tunnel.private_key"}
     schema = postgresql["config_schema"]["$defs"]["PostgreSQLConfig"]
     assert {"host", "port", "database", "user", "password", "sslmode", "connect_timeout", "ssh_tunnel"} <= set(schema["properties"])
-    assert set(types["api"]["secret_fields"]) == {"auth.token", "auth.password"}
+    assert set(types["api"]["secret_fields"]) == {"headers", "auth.token", "auth.password"}
 
 
 async def test_create_returns_the_node_with_secrets_hidden_and_status_unknown(client: Client, admin_headers) -> None:

@@ -1,5 +1,5 @@
-"""run history: the datasets each OpenLineage run read and wrote, and when each facet shown
-on an asset or process was observed
+"""run history: the datasets each OpenLineage run read and wrote, when each facet shown on an
+asset or process was observed, and an asset's data quality
 
 Revision ID: 0010_run_history
 Revises: 0009_audit_log
@@ -24,6 +24,7 @@ def _json() -> sa.types.TypeEngine:
 def upgrade() -> None:
     for table in ("data_assets", "processes"):
         op.add_column(table, sa.Column("facet_times", _json(), server_default=sa.text("'{}'"), nullable=False))
+    op.add_column("data_assets", sa.Column("quality", _json(), nullable=True))
     op.create_table(
         "run_datasets",
         sa.Column("id", advanced_alchemy.types.guid.GUID(length=16), nullable=False),
@@ -44,5 +45,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_run_datasets_run_id"), table_name="run_datasets")
     op.drop_index("ix_run_datasets_asset", table_name="run_datasets")
     op.drop_table("run_datasets")
+    op.drop_column("data_assets", "quality")
     for table in ("processes", "data_assets"):
         op.drop_column(table, "facet_times")
