@@ -165,6 +165,7 @@ def test_a_catalog_node_picked_in_search_opens_its_lineage_and_impact(page, live
     expect(_node(page, "shop.public.orders")).to_contain_text("Shop database")  # the chip names the catalog node
     page.get_by_test_id("catalog-root").get_by_role("button", name="What breaks if it fails?").click()
     expect(page.get_by_test_id("impact-list")).to_contain_text("finance.revenue_dashboard")
+    expect(_node(page, "shop.public.orders")).to_have_class(re.compile("highlighted"))  # where the failure starts
     screenshot(page, "26-catalog-node-lineage")
 
 

@@ -99,7 +99,7 @@ function Explorer() {
   );
   const visible = useMemo(() => withoutHidden(graph, state.hidden), [graph, state.hidden]);
   const groupBy: GroupBy = state.groupBy ?? (visible && visible.nodes.length > GROUP_THRESHOLD ? "namespace" : "none");
-  const emphasis = useEmphasis(traced.data, paths.data, impact.data);
+  const emphasis = useEmphasis(traced.data, paths.data, impact.data, graph?.nodes);
   const waitingForDashboard = Boolean(state.dashboardId && dashboard.isPending);
   const names = useMemo(() => new Map((graph?.nodes ?? []).map((node) => [node.id, node.name])), [graph]);
 
