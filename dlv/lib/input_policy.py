@@ -81,7 +81,10 @@ _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 def _max_depth(body: bytes) -> int:
     """How deeply the JSON text nests, without decoding it: strings are dropped (they may hold
     brackets), then the brackets left are summed up; all of it at C speed."""
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    # Without escaped quotes every other piece between quotes is a string: splitting is
+    # much faster than the regex, which only bodies with escaped quotes need.
+    outside = b"".join(body.split(b'"')[0::2]) if b'\\"' not in body else _JSON_STRING.sub(b"", body)
+    brackets = outside.translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 

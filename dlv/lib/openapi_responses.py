@@ -54,6 +54,7 @@ PARTICULAR: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/auth/login"): (401, 429),
     ("GET", "/api/lineage/graph"): (404, 504),
     ("GET", "/api/lineage/impact"): (404, 504),
+    ("GET", "/api/lineage/paths"): (404, 504),
     ("POST", "/api/lineage/edges"): (409,),
     ("POST", "/api/lineage/assets"): (409,),
     ("POST", "/api/lineage/processes"): (409,),

@@ -47,6 +47,7 @@ async def test_particular_statuses_are_where_they_happen(client: Client) -> None
 
     assert {"401", "429"} <= operations[("post", "/api/auth/login")]["responses"].keys()
     assert "504" in operations[("get", "/api/lineage/graph")]["responses"]
+    assert {"404", "504"} <= operations[("get", "/api/lineage/paths")]["responses"].keys()
     assert "413" in operations[("post", "/api/lineage/bulk")]["responses"]
     assert "404" in operations[("get", "/api/nodes/{node_id}")]["responses"]
     assert "413" not in operations[("get", "/api/nodes")]["responses"]
