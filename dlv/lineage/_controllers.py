@@ -297,13 +297,18 @@ class GraphController(Controller):
         hide_tags: FromQuery[list[str] | None] = None,
         hide_owners: FromQuery[list[str] | None] = None,
         hide_health: FromQuery[list[str] | None] = None,
+        run_id: FromQuery[str | None] = None,
     ) -> Graph:
         """`direction=both` is the union of the upstream and downstream cones. `as_of` shows the
         graph as it was at that instant; `field` follows one column of the start asset.
+        `run_id` (an OpenLineage runId) answers what that run touched instead: its process,
+        what it read and wrote, and the edges between them when it ended.
         `node_id` may name a catalog node: the graph starts from every asset it holds.
         The `hide_*` filters (repeated or comma-separated) take matching nodes out (a kind
         matches a node's type or kind, e.g. `hide_kinds=process`) and keep every path through
         them as a direct edge whose `via` says how many hidden nodes it crosses."""
+        if run_id is not None:
+            return await lineage.run_graph(run_id, columns=columns)
         _check_depth(depth, settings)
         cap = _check_max_nodes(max_nodes, settings)
         hide = _hide_filter(hide_kinds, hide_namespaces, hide_tags, hide_owners, hide_health)

@@ -9,16 +9,16 @@ from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process
+from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process, Run, RunDataset
 from dlv.db.sql import among_values, chunks
-from dlv.graph import Direction, GraphStore, Traversal, fold_hidden, paths_between
+from dlv.graph import Direction, GraphStore, Hop, Reached, Traversal, fold_hidden, paths_between
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import (
     ColumnMapping,
@@ -190,6 +190,26 @@ class LineageGraph:
         folded = fold_hidden([node.id for node in nodes], traversal.edges, hidden)
         edges = [self._edge(item.id, item.source_id, item.target_id, mappings, item.via) for item in folded]
         return [node for node in nodes if node.id not in hidden], edges
+
+    async def run_graph(self, run_id: str, *, columns: bool) -> Graph:
+        """What one OpenLineage run touched: its process, what it read and wrote, and the edges
+        between them as they stood when the run ended (the latest version if none did then)."""
+        run = await self.session.scalar(select(Run).where(Run.run_id == run_id))
+        if run is None:
+            raise NotFound(f"No run has runId {run_id!r}: send one from GET /api/lineage/processes/{{id}}/runs.", field="run_id", source="query")
+        touched = (await self.session.execute(select(RunDataset.asset_id, RunDataset.direction).where(RunDataset.run_id == run_id))).all()
+        nodes = {run.process_id: Reached(run.process_id, PROCESS, 0), **{asset: Reached(asset, ASSET, 1) for asset, _ in touched}}
+        at, hops = run.ended_at or run.updated_at, []
+        for asset, direction in touched:
+            source, target = (asset, run.process_id) if direction == "input" else (run.process_id, asset)
+            versions = select(LineageEdge.id).where(LineageEdge.source_id == source, LineageEdge.target_id == target)
+            then = versions.where(LineageEdge.valid_from <= at, (LineageEdge.valid_to.is_(None)) | (LineageEdge.valid_to > at))
+            edge_id = await self.session.scalar(then.limit(1)) or await self.session.scalar(versions.order_by(LineageEdge.valid_from.desc()).limit(1))
+            hops.append(Hop(edge_id or uuid5(NAMESPACE_URL, f"dlv:run:{run_id}:{source}:{target}"), source, target))
+        traversal = Traversal(nodes=nodes, edges=hops, truncated=False, source="sql")
+        mappings = await self._edge_details(traversal) if columns else {}
+        edges = [self._edge(hop.id, hop.source_id, hop.target_id, mappings) for hop in hops]
+        return Graph(nodes=await self._describe(traversal), edges=edges, truncated=False, source="sql")
 
     async def paths(
         self, source: Start, target: Start, max_depth: int, *, as_of: datetime | None, columns: bool, max_nodes: int

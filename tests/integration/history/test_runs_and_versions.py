@@ -122,3 +122,21 @@ async def test_unknown_runs_processes_and_assets_are_404s_and_bad_pages_400s(cli
     assert status == 400 and "fewer than two versions" in body["detail"]
     status, body = await get(client, reader_headers, f"/api/lineage/assets/{assets['items'][0]['id']}/versions/diff", to_run_id="nope")
     assert status == 404 and body["errors"][0]["field"] == "to_run_id"
+
+
+async def test_the_graph_of_one_run_is_what_it_read_and_wrote(client, ingest_headers, reader_headers) -> None:
+    # Run 1 reads orders; run 2 of the same job reads customers instead: each run's graph is its own.
+    for run_id, source, minute in (("g1", "orders", 1), ("g2", "customers", 2)):
+        event = run_event("load", run_id, "COMPLETE", T.format(f"11:{minute:02d}"), inputs=[source], outputs=["totals"])
+        assert (await post(client, ingest_headers, event)).status_code == 201
+
+    status, first = await get(client, reader_headers, "/api/lineage/graph", run_id="g1")
+    _, second = await get(client, reader_headers, "/api/lineage/graph", run_id="g2")
+    missing, body = await get(client, reader_headers, "/api/lineage/graph", run_id="nope")
+
+    assert status == 200
+    assert {node["name"] for node in first["nodes"]} == {"load", "orders", "totals"}
+    assert {node["name"] for node in second["nodes"]} == {"load", "customers", "totals"}
+    names = {node["id"]: node["name"] for node in first["nodes"]}
+    assert {(names[e["source_id"]], names[e["target_id"]]) for e in first["edges"]} == {("orders", "load"), ("load", "totals")}
+    assert missing == 404 and body["errors"][0]["field"] == "run_id"
