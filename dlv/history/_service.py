@@ -96,7 +96,8 @@ class RunHistory:
     async def diff(self, asset_id: UUID, from_run: str | None, to_run: str | None) -> SchemaDiff:
         """What changed in an asset's schema between the versions two runs wrote (by default
         the two newest)."""
-        newest, _ = await self.versions_of(asset_id, 2, 0)
+        await self._asset(asset_id)
+        newest = [] if from_run and to_run else (await self.versions_of(asset_id, 2, 0))[0]
         to_version = await self._version_by_run(asset_id, to_run, "to_run_id") if to_run else (newest[0] if newest else None)
         from_version = await self._version_by_run(asset_id, from_run, "from_run_id") if from_run else (newest[1] if len(newest) > 1 else None)
         if to_version is None or from_version is None:

@@ -193,8 +193,8 @@ async def replay(session: AsyncSession) -> int:
     """Rebuild everything OpenLineage produced from the event log, in event-time order.
 
     Runs with what they read and wrote, aliases and OpenLineage edges are erased and
-    re-derived; assets and processes keep
-    their ids (and whatever people edited by hand), so links to them stay valid.
+    re-derived; assets and processes keep their ids (and whatever people edited by hand), so
+    links to them stay valid.
     """
     await session.execute(delete(LineageEdge).where(LineageEdge.origin == ORIGIN))
     await session.execute(delete(RunDataset))
