@@ -127,6 +127,10 @@ class MarquezController(Controller):
         _page(limit, offset)
         return await catalog.sources(limit, offset)
 
+    @get("/sources/{source:str}", summary="Marquez: one source (a dataset namespace)")
+    async def source(self, catalog: NamedDependency[MarquezCatalog], source: FromPath[str]) -> m.Source:
+        return await catalog.source(name_of(source))
+
     @get("/namespaces/{namespace:str}/datasets", summary="Marquez: the datasets of a namespace, by name")
     async def datasets(
         self, catalog: NamedDependency[MarquezCatalog], namespace: FromPath[str], limit: FromQuery[int] = 100, offset: FromQuery[int] = 0

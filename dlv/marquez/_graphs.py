@@ -49,9 +49,11 @@ class MarquezLineage:
     async def column_lineage(self, node: NodeId, depth: int, with_downstream: bool) -> m.Lineage:
         """Each column a column mapping names is a node; a job between two datasets is a hop of
         DLV's graph, so ``depth`` column hops are twice as many graph edges."""
-        direction = "both" if with_downstream else "upstream"
         field = node.field if node.kind == DATASET_FIELD else None
-        found = await self.graph.graph(await self._start(node), direction, depth * 2, as_of=None, columns=True, field=field, max_nodes=self.max_nodes)
+        # A job's columns are its outputs' (one edge downstream) and what feeds them upstream.
+        direction = "both" if with_downstream or node.kind == JOB else "upstream"
+        edges = depth * 2 - 1 if node.kind == JOB and not with_downstream else depth * 2
+        found = await self.graph.graph(await self._start(node), direction, max(edges, 0), as_of=None, columns=True, field=field, max_nodes=self.max_nodes)
         kinds = {item.id: item.type for item in found.nodes}
         assets = await _rows(self.session, DataAsset, [key for key, kind in kinds.items() if kind == ASSET])
         latest = await latest_writes(self.session, list(assets))

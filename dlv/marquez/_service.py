@@ -46,9 +46,14 @@ class MarquezCatalog:
     async def sources(self, limit: int, offset: int) -> m.Sources:
         named = self._namespaces(DataAsset)
         rows = await self.session.execute(select(named).order_by(named.c.name).limit(limit).offset(offset))
-        return m.Sources(sources=[
-            m.Source(type=_scheme(name), name=name, created_at=created, updated_at=updated, connection_url=name) for name, created, updated in rows
-        ])
+        return m.Sources(sources=[_source(*row) for row in rows])
+
+    async def source(self, name: str) -> m.Source:
+        named = self._namespaces(DataAsset)
+        row = (await self.session.execute(select(named).where(named.c.name == name))).first()
+        if row is None:
+            raise NotFound(f"Source '{name}' not found: send one from GET /api/v1/sources.", field="source", source="path")
+        return _source(*row)
 
     # --- datasets
 
@@ -136,6 +141,10 @@ def _retag(tags: Any, tag: str, add: bool) -> list[str]:
 
 def _namespace(name: str, created: Any, updated: Any) -> m.Namespace:
     return m.Namespace(name=name, created_at=created, updated_at=updated, owner_name=OWNER, description=None)
+
+
+def _source(name: str, created: Any, updated: Any) -> m.Source:
+    return m.Source(type=_scheme(name), name=name, created_at=created, updated_at=updated, connection_url=name)
 
 
 def _scheme(namespace: str) -> str:

@@ -36,6 +36,8 @@ class Implied:
         self.schemas: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
         self.writers: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.columns: dict[tuple[str, str], dict[str, list[tuple[str, str, str]]]] = {}
+        # Datasets only a column lineage facet names (the Marquez demo has one such input).
+        self.named_by_columns: set[tuple[str, str]] = set()
         for event in events:
             if "run" not in event:
                 continue
@@ -50,6 +52,8 @@ class Implied:
                     self._facets(key, dataset.get("facets") or {})
                     if side == "outputs":
                         self.writers[key].add(run_id)
+                        # A column's inputs are read by the job that writes it (DLV's model).
+                        self.inputs[job] |= {(space, name) for inputs in self.columns.get(key, {}).values() for space, name, _ in inputs}
 
     def _facets(self, key: tuple[str, str], facets: dict[str, Any]) -> None:
         if facets.get("schema", {}).get("fields"):
@@ -59,9 +63,10 @@ class Implied:
                 target: [(source["namespace"], source["name"], source["field"]) for source in column["inputFields"]]
                 for target, column in facets["columnLineage"]["fields"].items()
             }
+            self.named_by_columns |= {(space, name) for inputs in self.columns[key].values() for space, name, _ in inputs}
 
     def datasets(self, namespace: str) -> set[str]:
-        every = set().union(*self.inputs.values(), *self.outputs.values())
+        every = set().union(*self.inputs.values(), *self.outputs.values(), self.named_by_columns)
         return {name for space, name in every if space == namespace}
 
     def jobs(self, namespace: str) -> set[str]:
