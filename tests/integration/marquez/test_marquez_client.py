@@ -5,8 +5,6 @@ its read methods returns what those events imply, behind a DLV viewer token (``a
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
@@ -14,7 +12,6 @@ from uuid import UUID
 import httpx
 import pytest
 import requests
-import uvicorn
 from marquez_client import MarquezClient
 from marquez_client.errors import APIError
 
@@ -22,26 +19,15 @@ from dlv.app import create_app
 from dlv.config import Settings
 from tests.integration.marquez.conftest import AIRFLOW_COLUMNS, CORPUS, FAILED, Implied, load
 from tests.integration.openlineage.conftest import fixture_events, issue_token
-from tests.services.postgres import free_port
+from tests.integration.hardening.conftest import served_on_loopback
 
 DEMO_NAMESPACE = "food_delivery"
 
 
 @pytest.fixture
 async def served(settings: Settings, session_factory: Any) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 10)
+    async with served_on_loopback(create_app(settings)) as url:
+        yield url
 
 
 async def _fed(url: str, session_factory: Any) -> Implied:
