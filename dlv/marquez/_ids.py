@@ -94,7 +94,9 @@ def keep_slashes(app: Any) -> Any:
         raw = scope.get("raw_path") if scope.get("type") == "http" else None
         if isinstance(raw, bytes) and raw.startswith(MARQUEZ_PREFIX) and b"%" in raw:
             segments = raw.split(b"?", 1)[0].split(b"/")
-            scope = {**scope, "path": "/".join(quote(unquote(segment.decode("latin-1")), safe=":@!$&'()*+,;=-._~ ") for segment in segments)}
+            # In place, not a copy: Litestar's send wrapper (which commits and closes the
+            # request's database session) holds this very scope.
+            scope["path"] = "/".join(quote(unquote(segment.decode("latin-1")), safe=":@!$&'()*+,;=-._~ ") for segment in segments)
         await app(scope, receive, send)
 
     return route_on_raw_path
