@@ -126,8 +126,17 @@ def _index(edges: list[m.Edge]) -> tuple[dict[str, list[m.Edge]], dict[str, list
     return into, out_of
 
 
+# The columns a graph node shows: plain rows, not ORM objects (no identity map, no aliases
+# loaded), read by the same attribute names.
+SHOWN = {
+    DataAsset: ("id", "namespace", "name", "kind", "created_at", "updated_at", "fields", "tags", "description", "deleted_at"),
+    Process: ("id", "namespace", "name", "kind", "created_at", "updated_at", "tags", "description", "parent_id"),
+}
+
+
 async def _rows(session: AsyncSession, model: Any, ids: list[UUID]) -> dict[UUID, Any]:
     rows: dict[UUID, Any] = {}
+    columns = [getattr(model, name) for name in SHOWN[model]]
     for chunk in chunks(ids):
-        rows.update({row.id: row for row in (await session.scalars(select(model).where(model.id.in_(chunk)))).all()})
+        rows.update({row.id: row for row in await session.execute(select(*columns).where(model.id.in_(chunk)))})
     return rows

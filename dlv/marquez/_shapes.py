@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run, RunDataset
+from dlv.db.models import ASSET, DataAsset, LineageEdge, Process, Run, RunDataset
 from dlv.db.sql import chunks
 from dlv.marquez import _schemas as m
 from dlv.marquez._ids import job_version_uuid, run_state, version_uuid
@@ -77,21 +77,23 @@ class JobContext:
         return context
 
     async def _edges(self, session: AsyncSession, chunk: Sequence[UUID], as_of: datetime | None) -> None:
-        edges = select(LineageEdge.source_id, LineageEdge.target_id, LineageEdge.source_type).where(
-            or_(LineageEdge.source_id.in_(chunk), LineageEdge.target_id.in_(chunk))
+        """Inputs (dataset -> job) and outputs (job -> dataset) in two queries, each on one of
+        the traversal indexes (an OR of both would scan the edges on SQLite)."""
+        when = (
+            (LineageEdge.valid_to.is_(None),) if as_of is None
+            else (LineageEdge.valid_from <= as_of, or_(LineageEdge.valid_to.is_(None), LineageEdge.valid_to > as_of))
         )
-        if as_of is None:
-            edges = edges.where(LineageEdge.valid_to.is_(None))
-        else:
-            edges = edges.where(LineageEdge.valid_from <= as_of, or_(LineageEdge.valid_to.is_(None), LineageEdge.valid_to > as_of))
-        rows = (await session.execute(edges)).all()
-        processes = set(chunk)
-        names = await dataset_ids(session, {source if kind == ASSET else target for source, target, kind in rows})
-        for source, target, kind in rows:
-            if kind == ASSET and target in processes and source in names:
-                self.inputs[target].append(names[source])
-            elif kind == PROCESS and source in processes and target in names:
-                self.outputs[source].append(names[target])
+        reads = (await session.execute(
+            select(LineageEdge.target_id, LineageEdge.source_id).where(LineageEdge.target_id.in_(chunk), LineageEdge.source_type == ASSET, *when)
+        )).all()
+        writes = (await session.execute(
+            select(LineageEdge.source_id, LineageEdge.target_id).where(LineageEdge.source_id.in_(chunk), LineageEdge.target_type == ASSET, *when)
+        )).all()
+        names = await dataset_ids(session, {asset for _, asset in reads + writes})
+        for into, rows in ((self.inputs, reads), (self.outputs, writes)):
+            for process, asset in rows:
+                if asset in names:
+                    into[process].append(names[asset])
 
     def job(self, process: Process) -> m.Job:
         latest = self.latest.get(process.id)
