@@ -14,7 +14,7 @@ from dlv.history import RunHistory
 from dlv.lib.exceptions import NotFound
 from dlv.marquez import _schemas as m
 from dlv.marquez._ids import version_uuid
-from dlv.marquez._shapes import OWNER, dataset, field, latest_writes, run
+from dlv.marquez._shapes import OWNER, dataset, dataset_type, field, latest_writes, run
 
 
 class MarquezCatalog:
@@ -111,7 +111,7 @@ class MarquezCatalog:
     def _version(asset: DataAsset, version: Any, runs: dict[str, m.Run]) -> m.DatasetVersion:
         uuid = version_uuid(asset.id, version.run_id)
         return m.DatasetVersion(
-            id=m.DatasetVersionId(namespace=asset.namespace, name=asset.name, version=uuid), type="DB_TABLE", name=asset.name,
+            id=m.DatasetVersionId(namespace=asset.namespace, name=asset.name, version=uuid), type=dataset_type(asset.kind), name=asset.name,
             physical_name=asset.name, created_at=version.created_at, version=uuid, namespace=asset.namespace, source_name=asset.namespace,
             fields=[field({"name": item.name, "type": item.type, "description": item.description}) for item in version.fields],
             tags=list(asset.tags or []), lifecycle_state=version.lifecycle_state_change, description=asset.description,

@@ -29,10 +29,14 @@ def field(item: dict[str, Any]) -> m.Field:
     )
 
 
+def dataset_type(kind: str) -> str:
+    return "STREAM" if kind in STREAM_KINDS else "DB_TABLE"
+
+
 def dataset(asset: DataAsset, latest: tuple[str, datetime] | None, facets: dict[str, Any] | None = None) -> m.Dataset:
     """``latest``: the newest run that wrote the asset and when (its current version)."""
     return m.Dataset(
-        id=m.DatasetId(namespace=asset.namespace, name=asset.name), type="STREAM" if asset.kind in STREAM_KINDS else "DB_TABLE",
+        id=m.DatasetId(namespace=asset.namespace, name=asset.name), type=dataset_type(asset.kind),
         name=asset.name, physical_name=asset.name, created_at=asset.created_at, updated_at=asset.updated_at,
         namespace=asset.namespace, source_name=asset.namespace, fields=[field(item) for item in asset.fields or []],
         tags=list(asset.tags or []), last_modified_at=latest[1] if latest else None, description=asset.description,
