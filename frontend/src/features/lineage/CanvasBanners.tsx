@@ -74,7 +74,13 @@ export function CanvasBanners(props: BannerProps) {
           <button className="btn btn-sm btn-ghost" onClick={onClearTrace}>Clear</button>
         </Banner>
       )}
-      {state.asOf && (
+      {state.runId && (
+        <Banner testId="run-note" tone="warn">
+          What run <span className="mono">{state.runId.slice(0, 8)}</span> touched: its process, what it read and wrote.
+          <button className="btn btn-sm btn-ghost" onClick={() => update({ runId: null })}>Back to the live graph</button>
+        </Banner>
+      )}
+      {state.asOf && !state.runId && (
         <Banner testId="as-of-note" tone="warn">
           The graph as it was on {formatTime(state.asOf)}.
           <button className="btn btn-sm btn-ghost" onClick={() => update({ asOf: null })}>Back to now</button>

@@ -108,8 +108,13 @@ function Explorer() {
     setPinned({});
     setTrace(null);
     setPathEnds({ from: null, to: null });
-    update({ rootId, expanded: [], hidden: [], openGroups: [], impactId: null, groupBy: null }, { push: true });
+    update({ rootId, expanded: [], hidden: [], openGroups: [], impactId: null, groupBy: null, runId: null }, { push: true });
   };
+  const showRun = (runId: string | null, processId?: string) =>
+    update(runId ? { runId, rootId: processId ?? state.rootId, expanded: [], openGroups: [], impactId: null } : { runId: null }, { push: true });
+  // The run picker offers the runs of the process in focus: the one selected, else the start.
+  const rootNode = graph?.nodes.find((node) => node.id === state.rootId);
+  const focusedProcess = [selected, rootNode].find((node) => node?.type === "process") ?? null;
   const pickHit = (hit: SearchHit) => startAt(hit.id);
   const onMoved = useCallback((id: string, position: { x: number; y: number }) => setPinned((current) => ({ ...current, [id]: position })), [setPinned]);
   const locate = (id: string, type: string) => {
@@ -134,7 +139,7 @@ function Explorer() {
   return (
     <CanvasActionsContext.Provider value={actions}>
       <div className="explorer">
-        <ExplorerToolbar state={state} update={update} groupBy={groupBy} visible={visible} isFetching={lineage.isFetching} onPick={pickHit}>
+        <ExplorerToolbar state={state} update={update} groupBy={groupBy} graph={graph} visible={visible} isFetching={lineage.isFetching} onPick={pickHit} focusedProcess={focusedProcess} onRun={showRun}>
           {state.dashboardId && dashboard.data && <span className="badge plain badge-accent" title="Open dashboard">{dashboard.data.name}</span>}
           {state.rootId && (
             <AdminOnly>
@@ -228,6 +233,8 @@ function Explorer() {
               onImpact={() => update({ impactId: selected.id })}
               onPathFrom={() => setPathEnds({ from: selected, to: null })}
               onPathTo={() => setPathEnds((ends) => ({ ...ends, to: selected }))}
+              onFocusAsset={startAt}
+              onShowOnGraph={showRun}
             />
           )}
         </div>
