@@ -95,12 +95,14 @@ export function flowNodes(input: FlowInput): Node[] {
     } satisfies EntityData,
   }));
   const groupLit = new Set([...(emphasis?.ids ?? [])].map((id) => shape.view.shownAs.get(id)));
+  const members = new Map<string, string[]>();
+  for (const [id, shownAs] of shape.view.shownAs) if (shownAs !== id) (members.get(shownAs) ?? members.set(shownAs, []).get(shownAs)!).push(id);
   const groups: Node[] = shape.view.groups.map((group) => ({
     id: group.id,
     type: "nodeGroup",
     position: place(group.id),
     ...size.get(group.id),
-    data: { group, emphasis: emphasis ? (groupLit.has(group.id) ? "highlighted" : "dimmed") : "normal" } satisfies GroupData,
+    data: { group, emphasis: emphasis ? (groupLit.has(group.id) ? "highlighted" : "dimmed") : "normal", members: members.get(group.id) ?? [] } satisfies GroupData,
   }));
   return [...entities, ...groups];
 }

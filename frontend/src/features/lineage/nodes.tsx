@@ -41,6 +41,8 @@ export type EntityFlowNode = Node<EntityData, "entity">;
 export interface GroupData extends Record<string, unknown> {
   group: NodeGroup;
   emphasis: "normal" | "highlighted" | "dimmed";
+  /** The ids of the graph nodes the closed group stands for (for exporting what is seen). */
+  members: string[];
 }
 export type GroupFlowNode = Node<GroupData, "nodeGroup">;
 
