@@ -1,6 +1,6 @@
 import type { SearchHit } from "../../api/types";
 import { useState } from "react";
-import { Spinner, formatTime } from "../../components/feedback";
+import { Spinner } from "../../components/feedback";
 import type { GraphNode } from "../../api/types";
 import { ExportMenu } from "./ExportMenu";
 import { FiltersMenu } from "./FiltersMenu";
@@ -8,7 +8,7 @@ import type { MergedGraph } from "./graphModel";
 import type { GroupBy } from "./grouping";
 import { SearchBox } from "./SearchBox";
 import { RunPicker } from "./RunPicker";
-import { MAX_DEPTH, toggled, type ExplorerState } from "./state";
+import { MAX_DEPTH, type ExplorerState } from "./state";
 
 function DepthInput({ id, label, words, value, onChange }: { id: string; label: string; words: string; value: number; onChange: (value: number) => void }) {
   return (
@@ -31,6 +31,11 @@ function DepthInput({ id, label, words, value, onChange }: { id: string; label: 
   );
 }
 
+/** "1/6/26, 10:00 AM": short enough for the one-row toolbar (the note over the canvas says it in full). */
+function formatShortTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+}
+
 /** `2026-11-06T10:00` (the input's local time) <-> an ISO instant for as_of=. */
 function toLocalInput(iso: string | null): string {
   if (!iso) return "";
@@ -44,7 +49,7 @@ function AsOfPicker({ value, onChange }: { value: string | null; onChange: (iso:
   return (
     <div className="menu-anchor">
       <button className={`btn btn-sm nowrap ${value ? "btn-warn" : ""}`} aria-expanded={open} onClick={() => setOpen(!open)} title="Show the lineage as it was at another moment">
-        {value ? `As of ${formatTime(value)}` : "Now"}
+        {value ? `As of ${formatShortTime(value)}` : "Now"}
       </button>
       {open && (
         <div className="menu card as-of-menu">
@@ -112,7 +117,6 @@ export function GraphCount({ state, update, graph, visible }: Pick<ToolbarProps,
 }
 
 export function ExplorerToolbar({ state, update, groupBy, graph, visible, isFetching, onPick, focusedProcess, onRun, children }: ToolbarProps) {
-  const hidingJobs = state.hideKinds.includes("process");
   return (
     <div className="explorer-toolbar" role="toolbar" aria-label="Lineage controls">
       <SearchBox onPick={onPick} autoFocus={!state.rootId} />
@@ -128,9 +132,6 @@ export function ExplorerToolbar({ state, update, groupBy, graph, visible, isFetc
           </select>
           <button className="btn btn-sm" aria-pressed={state.columns} onClick={() => update({ columns: !state.columns })} title="Table or column level">
             Columns
-          </button>
-          <button className="btn btn-sm" aria-pressed={hidingJobs} onClick={() => update({ hideKinds: toggled(state.hideKinds, "process") })} title="Hide jobs, keeping the paths through them">
-            Hide jobs
           </button>
           <FiltersMenu state={state} update={update} graph={graph} />
           <button className="btn btn-sm" aria-pressed={Boolean(state.impactId)} onClick={() => update({ impactId: state.impactId ? null : state.rootId })}>

@@ -17,6 +17,10 @@ export function FiltersMenu({ state, update, graph }: { state: ExplorerState; up
       </button>
       {open && (
         <div className="menu card filters-menu" role="dialog" aria-label="Filters">
+          <label className="filter-value" title="Hide jobs, keeping the paths through them">
+            <input type="checkbox" checked={!state.hideKinds.includes("process")} onChange={() => update({ hideKinds: toggled(state.hideKinds, "process") })} />
+            <span>Show jobs</span>
+          </label>
           {choices.map((choice) => (
             <fieldset key={choice.key} className="filter-group">
               <legend className="panel-title">{choice.label}</legend>
@@ -30,7 +34,7 @@ export function FiltersMenu({ state, update, graph }: { state: ExplorerState; up
             </fieldset>
           ))}
           {active > 0 && (
-            <button className="btn btn-sm btn-ghost" onClick={() => update({ hideNamespaces: [], hideTags: [], hideOwners: [], hideHealth: [] })}>
+            <button className="btn btn-sm btn-ghost" onClick={() => update({ hideKinds: [], hideNamespaces: [], hideTags: [], hideOwners: [], hideHealth: [] })}>
               Show everything
             </button>
           )}

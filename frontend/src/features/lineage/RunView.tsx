@@ -1,6 +1,6 @@
 import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
 import { useRun, type RunDataset } from "./history";
-import { formatDuration } from "./runsModel";
+import { formatDuration, shortVersion } from "./runsModel";
 
 export interface RunActions {
   /** Focus the canvas on an asset the run read or wrote. */
@@ -44,7 +44,7 @@ function Datasets({ title, items, onFocusAsset }: { title: string; items: RunDat
                   </button>
                   <div className="subtle truncate">{item.namespace}</div>
                 </td>
-                <td className="mono truncate" title={item.version ?? undefined}>{item.version ? item.version.slice(0, 12) : <span className="subtle">—</span>}</td>
+                <td className="mono truncate" title={item.version ?? undefined}>{item.version ? shortVersion(item.version) : <span className="subtle">—</span>}</td>
               </tr>
             ))}
           </tbody>

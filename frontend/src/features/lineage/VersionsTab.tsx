@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Pager } from "../../components/Pager";
 import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
 import { RUNS_PAGE, useVersionDiff, useVersions, type DatasetVersion, type SchemaDiff } from "./history";
-import { defaultDiffPair, formatBytes } from "./runsModel";
+import { defaultDiffPair, formatBytes, shortVersion } from "./runsModel";
 import { RunView, type RunActions } from "./RunView";
 
 /** Added (green), removed (red) and retyped (amber) columns between two versions. */
@@ -41,13 +41,10 @@ function VersionRow({ version, pair, onPick, onOpenRun }: {
       <td><input type="radio" name="diff-from" aria-label={`Diff from ${version.version}`} checked={pair.from === id} onChange={() => onPick("from", id)} /></td>
       <td><input type="radio" name="diff-to" aria-label={`Diff to ${version.version}`} checked={pair.to === id} onChange={() => onPick("to", id)} /></td>
       <td>
-        <span className="mono truncate" title={version.version}>{version.version.slice(0, 12)}</span>
-        <div className="subtle"><RelativeTime value={version.created_at} /> · {version.fields.length} columns</div>
+        <span className="mono truncate" title={version.version}>{shortVersion(version.version)}</span>
         {version.lifecycle_state_change && <span className="badge">{version.lifecycle_state_change}</span>}
-      </td>
-      <td className="nowrap">
-        {version.row_count ?? "—"} rows
-        <div className="subtle">{formatBytes(version.byte_count)}</div>
+        <div className="subtle"><RelativeTime value={version.created_at} /> · {version.fields.length} columns</div>
+        <div className="subtle">{version.row_count ?? "—"} rows · {formatBytes(version.byte_count)}</div>
       </td>
       <td>
         <button className="link-button" title={`Open run ${id}`} onClick={onOpenRun}><StatusBadge status={version.run_state} /></button>
@@ -73,7 +70,7 @@ export function VersionsTab({ assetId, ...actions }: { assetId: string } & RunAc
   return (
     <div className="stack" style={{ gap: 8 }} data-testid="versions-tab">
       <table className="table">
-        <thead><tr><th title="Diff from">From</th><th title="Diff to">To</th><th>Version</th><th>Size</th><th>Run</th></tr></thead>
+        <thead><tr><th title="Diff from">From</th><th title="Diff to">To</th><th>Version</th><th>Run</th></tr></thead>
         <tbody>
           {items.map((version) => (
             <VersionRow key={version.run_id} version={version} pair={pair} onPick={(end, id) => setChosen({ ...pair, [end]: id })} onOpenRun={() => setOpenRun(version.run_id)} />

@@ -28,7 +28,7 @@ describe("filters", () => {
       hide_namespaces: ["s3://lake"],
       hide_health: ["failed"],
     });
-    expect(activeFilterCount({ ...none, hideKinds: ["process"], hideTags: ["a", "b"] })).toBe(2);
+    expect(activeFilterCount({ ...none, hideKinds: ["process"], hideTags: ["a", "b"] })).toBe(3);
   });
 
   it("counts a filtered-out node once across parts, and not at all when another part shows it", () => {

@@ -28,7 +28,7 @@ export function hideQuery(filters: HideFilters): Record<string, string[]> {
 }
 
 export function activeFilterCount(filters: HideFilters): number {
-  return FILTERS.reduce((sum, filter) => sum + filters[filter.key].length, 0);
+  return FILTERS.reduce((sum, filter) => sum + filters[filter.key].length, filters.hideKinds.length);
 }
 
 /** Per filter, the values to offer: those the nodes on the canvas carry, plus those already

@@ -85,3 +85,13 @@ export function groupGraph(graph: MergedGraph, groupBy: GroupBy, open: ReadonlyS
   }
   return { entities, groups: [...groups.values()], links: [...links.values()], shownAs };
 }
+
+/** The full title of each group the graph's nodes fall in (for naming open groups). */
+export function groupTitles(graph: MergedGraph, groupBy: GroupBy, catalogNames: Map<string, string>): Map<string, string> {
+  const titles = new Map<string, string>();
+  for (const node of graph.nodes) {
+    const key = groupKey(node, groupBy, catalogNames);
+    if (key && !titles.has(key.id)) titles.set(key.id, key.title);
+  }
+  return titles;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultDiffPair, durationBars, formatBytes, formatDuration } from "./runsModel";
+import { defaultDiffPair, durationBars, formatBytes, formatDuration, shortVersion } from "./runsModel";
 
 const runs = [
   { run_id: "c", state: "RUNNING", duration_ms: null, started_at: "2026-01-03T00:00:00Z" },
@@ -34,6 +34,8 @@ describe("formatting", () => {
     expect(formatDuration(null)).toBe("—");
     expect(formatBytes(532)).toBe("532 B");
     expect(formatBytes(1_234_000)).toBe("1.2 MB");
+    expect(shortVersion("sha256:9a66b0c1d2e3f4a5b6")).toBe("9a66b0c1d2");
+    expect(shortVersion("2024-06-01.1")).toBe("2024-06-01.1");
   });
 
   it("diffs the second newest version against the newest by default", () => {

@@ -66,3 +66,10 @@ export function formatBytes(bytes: number | null | undefined): string {
 export function defaultDiffPair(versions: { run_id: string }[]): { from: string | null; to: string | null } {
   return { from: versions[1]?.run_id ?? null, to: versions[0]?.run_id ?? null };
 }
+
+/** A version as people compare them: a hash without its algorithm, cut to 10 characters;
+ * a datasetVersion the producer chose (a date, a number) as it is. */
+export function shortVersion(version: string): string {
+  const hash = /^sha256:([0-9a-f]+)$/.exec(version);
+  return hash ? hash[1].slice(0, 10) : version.length > 24 ? `${version.slice(0, 23)}…` : version;
+}
