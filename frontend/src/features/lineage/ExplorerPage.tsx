@@ -10,20 +10,18 @@ import { useCatalogNames, useFieldTrace, useImpact, useLineageGraph, usePaths } 
 import { CanvasBanners } from "./CanvasBanners";
 import { DetailsDrawer } from "./DetailsDrawer";
 import { ExplorerToolbar, GraphCount } from "./ExplorerToolbar";
-import { mergeGraphs, type MergedGraph } from "./graphModel";
-import type { GroupBy } from "./grouping";
+import { mergeGraphs, withoutHidden } from "./graphModel";
+import { effectiveGroupBy, type GroupBy } from "./grouping";
 import { ImpactPanel } from "./ImpactPanel";
 import type { Positions } from "./layout";
 import { LineageCanvas } from "./LineageCanvas";
-import { warmUpLayout } from "./layoutClient";
+import { startLayoutWorker } from "./layoutClient";
 import { CanvasActionsContext, type CanvasActions } from "./nodes";
 import { expansionKey, toggled, useExplorerState, type ExplorerState } from "./state";
 import { useEmphasis } from "./useEmphasis";
 import "./lineage.css";
 
 const DEFAULT_IMPACT_DEPTH = 10;
-/** Past this many nodes single boxes stop being readable at a size that fits the screen. */
-export const GROUP_THRESHOLD = 300;
 
 /** The dashboard named in the URL is applied once: its settings go into the URL state, its
  * node positions are pinned and its viewport restored. */
@@ -49,13 +47,6 @@ function useDashboardLayout(state: ExplorerState, update: (patch: Partial<Explor
     });
   }, [dashboard.data, update]);
   return { dashboard, pinned, setPinned, viewport };
-}
-
-/** The canvas graph without the nodes the user hid (and their edges). */
-function withoutHidden(graph: MergedGraph | null, hidden: string[]): MergedGraph | null {
-  if (!graph || !hidden.length) return graph;
-  const gone = new Set(hidden);
-  return { ...graph, nodes: graph.nodes.filter((node) => !gone.has(node.id)), edges: graph.edges.filter((edge) => !gone.has(edge.source_id) && !gone.has(edge.target_id)) };
 }
 
 /** Stable callbacks for the nodes (through context), reading the latest state by ref. */
@@ -98,7 +89,7 @@ function Explorer() {
     [lineage.graph, paths.data, traced.data],
   );
   const visible = useMemo(() => withoutHidden(graph, state.hidden), [graph, state.hidden]);
-  const groupBy: GroupBy = state.groupBy ?? (visible && visible.nodes.length > GROUP_THRESHOLD ? "namespace" : "none");
+  const groupBy: GroupBy = effectiveGroupBy(state.groupBy, visible?.nodes.length ?? 0);
   const emphasis = useEmphasis(traced.data, paths.data, impact.data, graph?.nodes);
   const waitingForDashboard = Boolean(state.dashboardId && dashboard.isPending);
   const names = useMemo(() => new Map((graph?.nodes ?? []).map((node) => [node.id, node.name])), [graph]);
@@ -268,8 +259,8 @@ function reportRendered(info: { nodes: number; layoutMs: number }) {
   performance.mark("dlv:graph-rendered", { detail: info });
 }
 
-// The worker loads while the session and the graph are fetched.
-warmUpLayout();
+// The worker starts while the session and the graph are fetched.
+startLayoutWorker();
 
 export default function ExplorerPage() {
   return (

@@ -20,7 +20,7 @@ import type { MergedGraph } from "./graphModel";
 import type { GroupBy } from "./grouping";
 import { placeInPlace, type Placed } from "./inPlace";
 import type { Box, Positions } from "./layout";
-import { layoutGraph } from "./layoutClient";
+import { layoutGraph, warmUpElk } from "./layoutClient";
 import { NODE_WIDTH, nodeTypes, type EntityData } from "./nodes";
 
 const LARGE_GRAPH = 400;
@@ -117,7 +117,7 @@ function useLayout(shape: CanvasShape) {
     }
     memory.current = {};
     const started = performance.now();
-    void layoutGraph(shape.boxes, shape.links).then((positions) => done(positions, performance.now() - started, false));
+    void layoutGraph(shape).then((positions) => done(positions, performance.now() - started, false));
     return () => {
       cancelled = true;
     };
@@ -137,6 +137,8 @@ export function LineageCanvas(props: CanvasProps) {
   );
   const layout = useLayout(shape);
   const mapShown = useIdleFlag(layout !== null);
+  // Once the canvas is up and the browser idle, ELK loads for the small graphs to come.
+  useEffect(() => void (mapShown && warmUpElk()), [mapShown]);
   const fittedKey = useRef<string | null>(null);
   const restoredViewport = useRef<Viewport | null>(null);
 

@@ -91,7 +91,7 @@ function combineGraphs(results: GraphResult[]) {
  * plus one hop from every expanded node on the side it was expanded, merged. */
 /** The graph requests the canvas of this state is made of: the root's upstream and
  * downstream cones, and one hop from each expanded node. */
-function canvasQueries(state: ExplorerState) {
+export function canvasQueries(state: ExplorerState) {
   const { rootId, upstreamDepth, downstreamDepth, expanded } = state;
   if (!rootId) return [];
   if (state.runId) return [runGraphQuery(state.runId, state.columns)];
@@ -107,6 +107,8 @@ function canvasQueries(state: ExplorerState) {
  * being checked, not after (a stale session answers 401 here as it would there). */
 export function prefetchExplorerGraph(client: QueryClient, search: string): void {
   for (const query of canvasQueries(readState(new URLSearchParams(search)))) void client.prefetchQuery(query);
+  // Its first layout starts when the graph arrives, while React is still mounting the page.
+  void import("./earlyLayout").then(({ layOutEarly }) => layOutEarly(client, search));
 }
 
 export function useLineageGraph(state: ExplorerState): {

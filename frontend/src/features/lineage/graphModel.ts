@@ -34,6 +34,13 @@ export function mergeGraphs(graphs: (MergedGraph | Graph | undefined)[]): Merged
   return { nodes: [...nodes.values()], edges: [...edges.values()], truncated, hidden: [...hidden] };
 }
 
+/** The canvas graph without the nodes the user hid (and their edges). */
+export function withoutHidden(graph: MergedGraph | null, hidden: string[]): MergedGraph | null {
+  if (!graph || !hidden.length) return graph;
+  const gone = new Set(hidden);
+  return { ...graph, nodes: graph.nodes.filter((node) => !gone.has(node.id)), edges: graph.edges.filter((edge) => !gone.has(edge.source_id) && !gone.has(edge.target_id)) };
+}
+
 /** The columns each node takes part in through column-level lineage (what it receives and
  * what it passes on), for the column view when the graph answer lists no fields. */
 export function lineageFields(edges: GraphEdge[]): Map<string, string[]> {

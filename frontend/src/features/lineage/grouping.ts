@@ -4,6 +4,14 @@ import { namespaceChip } from "./labels";
 
 export type GroupBy = "none" | "namespace" | "catalog" | "parent";
 
+/** Past this many nodes single boxes stop being readable at a size that fits the screen. */
+export const GROUP_THRESHOLD = 300;
+
+/** The grouping in force: the one chosen, else by namespace past GROUP_THRESHOLD nodes. */
+export function effectiveGroupBy(chosen: GroupBy | null, nodes: number): GroupBy {
+  return chosen ?? (nodes > GROUP_THRESHOLD ? "namespace" : "none");
+}
+
 export interface NodeGroup {
   id: string;
   label: string;
