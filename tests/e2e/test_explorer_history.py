@@ -51,14 +51,15 @@ def runs(live_server) -> None:
             assert api.post("/api/v1/lineage", json=event).status_code == 201
 
 
-def _drawer(page):
-    return page.get_by_test_id("details-drawer")
+def _open_history(page, live_server, name: str, tab: str) -> None:
+    """The explorer on `name`, its details drawer open on the Runs or Versions tab."""
+    open_explorer(page, live_server, name)
+    lineage_node(page, name).click()
+    page.get_by_test_id("details-drawer").get_by_role("tab", name=tab).click()
 
 
 def test_the_runs_tab_lists_every_run_and_a_run_opens_what_it_read_and_wrote(page, live_server) -> None:
-    open_explorer(page, live_server, "load_totals")
-    lineage_node(page, "load_totals").click()
-    _drawer(page).get_by_role("tab", name="Runs").click()
+    _open_history(page, live_server, "load_totals", "Runs")
 
     rows = page.get_by_test_id("run-row")
     expect(rows).to_have_count(3)
@@ -83,9 +84,7 @@ def test_the_runs_tab_lists_every_run_and_a_run_opens_what_it_read_and_wrote(pag
 
 
 def test_a_spark_runs_facets_are_shown_as_received(page, live_server) -> None:
-    open_explorer(page, live_server, _spark_job(live_server))
-    lineage_node(page, _spark_job(live_server)).click()
-    _drawer(page).get_by_role("tab", name="Runs").click()
+    _open_history(page, live_server, _spark_job(live_server), "Runs")
     page.get_by_test_id("run-row").first.click()
 
     detail = page.get_by_test_id("run-detail")
@@ -105,9 +104,7 @@ def _spark_job(live_server) -> str:
 
 
 def test_the_versions_tab_diffs_two_versions_of_an_asset(page, live_server) -> None:
-    open_explorer(page, live_server, "daily_totals")
-    lineage_node(page, "daily_totals").click()
-    _drawer(page).get_by_role("tab", name="Versions").click()
+    _open_history(page, live_server, "daily_totals", "Versions")
 
     versions = page.get_by_test_id("version-row")
     expect(versions).to_have_count(2)
@@ -158,9 +155,7 @@ def test_the_run_picker_shows_only_what_the_run_touched_and_the_link_reopens_it(
 
 
 def test_show_on_graph_from_a_run_loads_that_runs_graph(page, live_server) -> None:
-    open_explorer(page, live_server, "load_totals")
-    lineage_node(page, "load_totals").click()
-    _drawer(page).get_by_role("tab", name="Runs").click()
+    _open_history(page, live_server, "load_totals", "Runs")
     page.get_by_test_id("run-row").last.click()  # the oldest run: read payments, which the live graph no longer shows
     page.get_by_role("button", name="Show on graph").click()
     expect(page.get_by_test_id("run-note")).to_be_visible()

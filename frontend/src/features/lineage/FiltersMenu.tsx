@@ -12,7 +12,14 @@ export function FiltersMenu({ state, update, graph }: { state: ExplorerState; up
   const choices = open ? filterChoices(graph, filters) : [];
   return (
     <div className="menu-anchor">
-      <button className={`btn btn-sm nowrap ${active ? "btn-warn" : ""}`} aria-haspopup="dialog" aria-expanded={open} onClick={() => setOpen(!open)} title="Hide nodes by namespace, tag, owner or health, keeping the paths through them">
+      <button
+        className={`btn btn-sm nowrap ${active ? "btn-warn" : ""}`}
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        disabled={Boolean(state.runId)}
+        onClick={() => setOpen(!open)}
+        title={state.runId ? "A run's graph is what it touched: filters apply to the live graph" : "Hide nodes by namespace, tag, owner or health, keeping the paths through them"}
+      >
         Filters{active ? ` (${active})` : ""}
       </button>
       {open && (

@@ -1,5 +1,6 @@
 import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
-import { useRun, type RunDataset } from "./history";
+import type { RunDataset } from "../../api/types";
+import { useRun } from "./history";
 import { formatDuration, shortVersion } from "./runsModel";
 
 export interface RunActions {

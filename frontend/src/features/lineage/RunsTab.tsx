@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { Pager } from "../../components/Pager";
 import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
-import { RUNS_PAGE, useRuns, type RunSummary } from "./history";
+import type { RunSummary } from "../../api/types";
+import { RUNS_PAGE, useRuns } from "./history";
 import { durationBars, formatDuration } from "./runsModel";
 import { RunView, type RunActions } from "./RunView";
 

@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { Pager } from "../../components/Pager";
 import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
-import { RUNS_PAGE, useVersionDiff, useVersions, type DatasetVersion, type SchemaDiff } from "./history";
+import type { DatasetVersion, SchemaDiff } from "../../api/types";
+import { RUNS_PAGE, useVersionDiff, useVersions } from "./history";
 import { defaultDiffPair, formatBytes, shortVersion } from "./runsModel";
 import { RunView, type RunActions } from "./RunView";
 

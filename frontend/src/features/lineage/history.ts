@@ -1,14 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
-import type { components } from "../../api/schema";
 import { lineageKeys } from "./api";
-
-type Schemas = components["schemas"];
-export type RunSummary = Schemas["RunSummary"];
-export type RunDetail = Schemas["RunDetail"];
-export type RunDataset = Schemas["RunDatasetRead"];
-export type DatasetVersion = Schemas["DatasetVersion"];
-export type SchemaDiff = Schemas["SchemaDiff"];
 
 export const RUNS_PAGE = 20;
 
