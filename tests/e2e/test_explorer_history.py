@@ -139,6 +139,8 @@ def test_the_run_picker_shows_only_what_the_run_touched_and_the_link_reopens_it(
     expect(lineage_node(page, "raw_payments")).to_be_visible()
     expect(lineage_node(page, "raw_refunds")).to_have_count(0)
     assert "run=7a1c0000-0000-7000-8000-000000000001" in page.url
+    expect(page.get_by_role("button", name=re.compile("^Expand (up|down)stream of"))).to_have_count(0)  # nothing further in a run
+    expect(page.get_by_role("button", name="Filters")).to_be_disabled()
     toolbar = page.get_by_role("toolbar", name="Lineage controls")
     assert toolbar.bounding_box()["height"] < 56  # the run picker's label fits the one row at 1440 px
     save = toolbar.get_by_role("button", name="Save as dashboard").bounding_box()

@@ -59,8 +59,9 @@ function useCanvasActions(state: ExplorerState, update: (patch: Partial<Explorer
       hide: (id) => update({ hidden: [...latest.current.hidden, id] }),
       toggleGroup: (groupId) => update({ openGroups: toggled(latest.current.openGroups, groupId) }),
       traceField: (id, field) => setTrace({ id, field }),
+      canExpand: !state.runId,
     }),
-    [update, setTrace],
+    [update, setTrace, state.runId],
   );
 }
 

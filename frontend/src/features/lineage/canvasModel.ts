@@ -119,13 +119,18 @@ export function transformationClasses(columns: ColumnMapping[] | null | undefine
   return [types.has("DIRECT") ? "tx-direct" : "tx-indirect", ...(subtype ? [`tx-${subtype.toLowerCase().replace(/[^a-z_]/g, "")}`] : [])];
 }
 
-function linkLabel(link: ViewLink, columns: boolean): string | undefined {
+/** Counts between groups, one label per pair: edges both ways between two boxes have their
+ * middles at the same spot, so one says both counts ("→508 ←486") and the other none. */
+function linkLabel(link: ViewLink, columns: boolean, counts: Map<string, number>): string | undefined {
+  const back = counts.get(`${link.target}->${link.source}`);
+  if (back && (link.count > 1 || back > 1)) return link.source < link.target ? `→${link.count} ←${back}` : undefined;
   if (link.count > 1) return String(link.count);
   if (link.edge?.via) return `via ${link.edge.via}`;
   return columns ? describeMappings(link.edge?.columns) : undefined;
 }
 
 export function flowEdges(links: ViewLink[], emphasis: Emphasis | null, columns: boolean): Edge[] {
+  const counts = new Map(links.filter((link) => !link.edge).map((link) => [`${link.source}->${link.target}`, link.count]));
   return links.map((link) => {
     const lit = emphasis?.ids.has(link.source) && emphasis.ids.has(link.target);
     const classes = [
@@ -140,7 +145,7 @@ export function flowEdges(links: ViewLink[], emphasis: Emphasis | null, columns:
       markerEnd: EDGE_MARKER,
       className: classes.join(" ") || undefined,
       animated: Boolean(lit),
-      label: linkLabel(link, columns),
+      label: linkLabel(link, columns, counts),
       labelBgPadding: [4, 2] as [number, number],
       labelBgBorderRadius: 4,
     };

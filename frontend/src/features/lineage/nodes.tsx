@@ -18,8 +18,10 @@ export interface CanvasActions {
   hide: (id: string) => void;
   toggleGroup: (groupId: string) => void;
   traceField: (id: string, field: string) => void;
+  /** False on a run's graph: it is what the run touched, there is no hop further to show. */
+  canExpand: boolean;
 }
-export const CanvasActionsContext = createContext<CanvasActions>({ toggleExpand: () => {}, hide: () => {}, toggleGroup: () => {}, traceField: () => {} });
+export const CanvasActionsContext = createContext<CanvasActions>({ toggleExpand: () => {}, hide: () => {}, toggleGroup: () => {}, traceField: () => {}, canExpand: true });
 
 export interface EntityData extends Record<string, unknown> {
   entity: GraphNode;
@@ -79,8 +81,9 @@ function breakable(label: string) {
 }
 
 function SideToggle({ entity, side, open }: { entity: GraphNode; side: Side; open: boolean }) {
-  const { toggleExpand } = useContext(CanvasActionsContext);
+  const { toggleExpand, canExpand } = useContext(CanvasActionsContext);
   const words = side === "up" ? "upstream" : "downstream";
+  if (!canExpand) return null;
   return (
     <button
       className={`expand-toggle side-${side} nodrag`}
