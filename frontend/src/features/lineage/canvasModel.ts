@@ -28,6 +28,7 @@ export interface CanvasShape {
   key: string;
   /** Closed groups on the canvas: a handful of summary boxes, laid out without ELK. */
   quick: boolean;
+  groupBy: GroupBy;
 }
 
 /** Column view: the asset's own field list when the graph has it, else the columns its
@@ -47,7 +48,7 @@ export function canvasShape(graph: MergedGraph, options: CanvasOptions): CanvasS
   ];
   const links = view.links.map(({ id, source, target }) => ({ id, source, target }));
   const key = `${boxes.map((box) => `${box.id}:${box.height}`).sort().join(",")}|${links.map((link) => link.id).sort().join(",")}`;
-  return { view, labels: uniqueSuffixes(view.entities), fields, boxes, links, key, quick: view.groups.length > 0 };
+  return { view, labels: uniqueSuffixes(view.entities), fields, boxes, links, key, quick: view.groups.length > 0, groupBy: options.groupBy };
 }
 
 export function chipOf(node: GraphNode, catalogNames: Map<string, string>): string {

@@ -39,4 +39,6 @@ test("any other change asks for a whole new layout", () => {
   const grown = canvasShape({ ...graph, nodes: [...graph.nodes, node("e", "bigquery://x")] }, { groupBy: "namespace", openGroups: new Set(), catalogNames: new Map(), columns: false });
   expect(placeInPlace({ shape: closed, positions }, grown, {})).toBeNull();
   expect(placeInPlace({ shape: closed, positions }, closed, {})).toBeNull();
+  const ungrouped = canvasShape(graph, { groupBy: "none", openGroups: new Set(), catalogNames: new Map(), columns: false });
+  expect(placeInPlace({ shape: ungrouped, positions: quickLayeredLayout(ungrouped.boxes, ungrouped.links) }, closed, {})).toBeNull(); // grouping switched on
 });

@@ -62,6 +62,8 @@ function layOutMembers(after: CanvasShape, members: string[], around: { x: numbe
  * and a closed group (or a member opened again) returns to where it was before. `memory`
  * keeps the places of boxes taken off the canvas. Null when the change is not only that. */
 export function placeInPlace(before: Placed, after: CanvasShape, memory: Positions): Positions | null {
+  // Another grouping is another picture: laid out anew.
+  if (before.shape.groupBy !== after.groupBy) return null;
   const change = changeOf(before.shape, after);
   if (!onlyGroupsToggled(before.shape, after, change)) return null;
   for (const id of change.removed) if (before.positions[id]) memory[id] = before.positions[id];
