@@ -36,6 +36,7 @@ from dlv.lib.gc_tuning import restore_defaults, tune_for_serving
 from dlv.lib.http_policy import add_security_headers, body_too_large_handler, cors_config
 from dlv.lib.input_policy import check_input
 from dlv.lineage import lineage_routes
+from dlv.marquez import MARQUEZ_CONTROLLERS, keep_slashes
 from dlv.openlineage import IngestWriter, OpenLineageController
 from dlv.ui import ui_router
 from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
@@ -157,6 +158,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([NodeTypeController, NodeController])
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
         app_config.route_handlers.extend([AuditController, HistoryController, swagger_assets()])
+        app_config.route_handlers.extend(MARQUEZ_CONTROLLERS)
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)
@@ -188,5 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level, settings.log_format)
     # The app-wide body limit is a constructor argument: Litestar ignores it when set by a plugin.
     app = Litestar(plugins=[CorePlugin(settings)], request_max_body_size=settings.max_body_bytes)
+    # Inside request observation, so a request is logged with the path its client sent.
+    app.asgi_handler = keep_slashes(app.asgi_handler)
     observe_requests(app, app.state.metrics)
     return app

@@ -96,6 +96,11 @@ class RunHistory:
         ).all()
         return await self._versions(asset_id, [(item, run) for item, run in rows]), total
 
+    async def version(self, asset_id: UUID, run_id: str) -> DatasetVersion:
+        """The version of an asset one run wrote (404 when that run did not write it)."""
+        await self._asset(asset_id)
+        return await self._version_by_run(asset_id, run_id, "run_id")
+
     async def diff(self, asset_id: UUID, from_run: str | None, to_run: str | None) -> SchemaDiff:
         """What changed in an asset's schema between the versions two runs wrote (by default
         the two newest)."""

@@ -42,6 +42,7 @@ DESCRIPTIONS = {
     401: "Not logged in, or the token is expired, revoked or ended by a password change.",
     403: "Logged in, but this role may not do this.",
     404: "No such item (or route).",
+    405: "Not offered here: the detail says what to do instead (Marquez's REST writes: send OpenLineage events).",
     409: "Conflicts with what is stored (a duplicate name, the last admin).",
     413: "The body is larger than this endpoint accepts.",
     429: "Too many failed logins; retry after Retry-After seconds.",
@@ -49,6 +50,16 @@ DESCRIPTIONS = {
     504: "The traversal took longer than DLV_GRAPH_QUERY_TIMEOUT_SECONDS; ask for less.",
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Marquez's REST writes, which DLV answers 405 (dlv.marquez).
+MARQUEZ_WRITES = (
+    ("PUT", "/api/v1/namespaces/{namespace}"),
+    ("PUT", "/api/v1/sources/{source}"),
+    ("PUT", "/api/v1/namespaces/{namespace}/datasets/{dataset}"),
+    ("PUT", "/api/v1/namespaces/{namespace}/jobs/{job}"),
+    ("POST", "/api/v1/namespaces/{namespace}/jobs/{job}/runs"),
+    ("POST", "/api/v1/jobs/runs/{run_id}/{action}"),
+    ("PUT", "/api/v1/tags/{tag}"),
+)
 # Statuses particular to a few operations, by (method, path template).
 PARTICULAR: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/auth/login"): (401, 429),
@@ -64,6 +75,9 @@ PARTICULAR: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/auth/users"): (409,),
     ("PATCH", "/api/auth/users/{user_id}"): (409,),
     ("DELETE", "/api/auth/users/{user_id}"): (409,),
+    ("GET", "/api/v1/lineage"): (404, 504),
+    ("GET", "/api/v1/column-lineage"): (404, 504),
+    **{write: (405,) for write in MARQUEZ_WRITES},
 }
 
 

@@ -10,6 +10,7 @@ from dlv.lineage._controllers import (
     ProcessController,
     SearchController,
 )
+from dlv.lineage._graph import LineageGraph
 from dlv.lineage._edges import LATER_COMPLETIONS, PAIR_VERSIONS, RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._bulk import bulk_upsert
@@ -39,6 +40,7 @@ __all__ = [
     "ColumnMapping",
     "EdgeWriter",
     "Field",
+    "LineageGraph",
     "ProcessService",
     "bulk_upsert",
     "lineage_routes",

@@ -29,6 +29,7 @@ class Field(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     name: Text
     type: str | None = None
     description: str | None = None
+    tags: Tags = []
 
 
 class ColumnMapping(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.auth import requires_ingest, requires_viewer
@@ -17,7 +17,7 @@ from dlv.lib.exceptions import BadRequest, PayloadTooLarge
 from dlv.lib.input_policy import READS_OWN_BODY, Offset, check_json_body
 from dlv.lib.paging import check_page
 from dlv.observability import Metrics, counting_ingest
-from dlv.openlineage._schemas import EventRead, IngestResult
+from dlv.openlineage._schemas import EventPage, EventRead, IngestResult
 from dlv.openlineage._service import EventLog
 from dlv.openlineage._writer import IngestWriter
 from dlv.openlineage._spec import RunEvent, parse_event
@@ -60,6 +60,9 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
     return body
 
 
+SortDirection = Annotated[str, QueryParameter(name="sortDirection", description="asc or desc (by time received)")]
+
+
 class OpenLineageController(Controller):
     path = "/api/v1"
     tags = ["openlineage"]
@@ -98,9 +101,18 @@ class OpenLineageController(Controller):
         job_name: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50,
         offset: Offset = 0,
-    ) -> OffsetPagination[EventRead]:
+        before: FromQuery[datetime | None] = None,
+        after: FromQuery[datetime | None] = None,
+        sort_direction: SortDirection = "desc",
+    ) -> EventPage:
+        """Marquez's ``before``, ``after`` (event times) and ``sortDirection`` work too."""
         check_page(limit, offset, 500)
-        rows, total = await EventLog(db_session).page(run_id=run_id, job_namespace=job_namespace, job_name=job_name, limit=limit, offset=offset)
+        if sort_direction.lower() not in ("asc", "desc"):
+            raise BadRequest(f"sortDirection={sort_direction!r} is not a direction: send asc or desc.", field="sortDirection", source="query")
+        rows, total = await EventLog(db_session).page(
+            run_id=run_id, job_namespace=job_namespace, job_name=job_name, limit=limit, offset=offset,
+            before=before, after=after, oldest_first=sort_direction.lower() == "asc",
+        )
         items = [
             EventRead(
                 id=row.id, kind=row.kind, event_type=row.event_type, event_time=row.event_time, received_at=row.received_at,
@@ -108,4 +120,4 @@ class OpenLineageController(Controller):
             )
             for row in rows
         ]
-        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
+        return EventPage(items=items, total=total, limit=limit, offset=offset, events=[row.payload for row in rows], total_count=total)

@@ -98,7 +98,7 @@ def dataset_facets(asset: Any, dataset: Dataset, at: datetime) -> None:
     when no newer event already set it (``rules.newer``)."""
     facets = dataset.facets
     if facets.schema is not None and facets.schema.fields and newer(asset, "schema", at):
-        fields = _flatten(facets.schema.fields)
+        fields = _with_tags(_flatten(facets.schema.fields), asset.fields)
         if fields != asset.fields:
             asset.fields = fields
     if facets.documentation is not None and newer(asset, "documentation", at):
@@ -218,6 +218,12 @@ def _column_mappings(dataset: Dataset, assets: dict[Key, Any]) -> list[ColumnMap
                 )
             )
     return mappings
+
+
+def _with_tags(fields: list[dict[str, Any]], before: Any) -> list[dict[str, Any]]:
+    """A new schema keeps the tags admins put on its columns (by column name)."""
+    tags = {item.get("name"): item["tags"] for item in before or [] if isinstance(item, dict) and item.get("tags")}
+    return [{**item, "tags": tags[item["name"]]} if item["name"] in tags else item for item in fields]
 
 
 def _flatten(fields: Iterable[SchemaField], prefix: str = "") -> list[dict[str, Any]]:

@@ -29,3 +29,15 @@ class EventRead(msgspec.Struct):
     job_name: str | None
     producer: str | None
     event: dict[str, Any]
+
+
+class EventPage(msgspec.Struct):
+    """A page of the event log: DLV's ``items`` with what DLV knows of each event, and the same
+    events as sent under Marquez's ``events`` and ``totalCount`` (what the Marquez web UI reads)."""
+
+    items: list[EventRead]
+    total: int
+    limit: int
+    offset: int
+    events: list[dict[str, Any]]
+    total_count: int = msgspec.field(name="totalCount")

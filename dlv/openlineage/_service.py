@@ -169,15 +169,22 @@ class EventLog:
         self.session = session
 
     async def page(
-        self, *, run_id: str | None, job_namespace: str | None, job_name: str | None, limit: int, offset: int
+        self, *, run_id: str | None, job_namespace: str | None, job_name: str | None, limit: int, offset: int,
+        before: datetime | None = None, after: datetime | None = None, oldest_first: bool = False,
     ) -> tuple[list[LineageEvent], int]:
-        """One page of events, newest first, and how many match."""
+        """One page of events, newest received first (or oldest), and how many match; ``before``
+        and ``after`` bound their event times (Marquez's filters)."""
         statement = select(LineageEvent)
         for column, value in ((LineageEvent.run_id, run_id), (LineageEvent.job_namespace, job_namespace), (LineageEvent.job_name, job_name)):
             if value is not None:
                 statement = statement.where(column == value)
+        if before is not None:
+            statement = statement.where(LineageEvent.event_time < before)
+        if after is not None:
+            statement = statement.where(LineageEvent.event_time > after)
         total = await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        ordered = statement.order_by(LineageEvent.received_at.desc(), LineageEvent.id.desc()).limit(limit).offset(offset)
+        order = (LineageEvent.received_at.asc(), LineageEvent.id.asc()) if oldest_first else (LineageEvent.received_at.desc(), LineageEvent.id.desc())
+        ordered = statement.order_by(*order).limit(limit).offset(offset)
         return list(await self.session.scalars(ordered)), total
 
 
