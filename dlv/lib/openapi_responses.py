@@ -62,6 +62,10 @@ PARTICULAR: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/nodes"): (409,),
     ("PATCH", "/api/nodes/{node_id}"): (409,),
     ("POST", "/api/auth/users"): (409,),
+    ("POST", "/api/alerts/channels"): (409,),
+    ("PATCH", "/api/alerts/channels/{channel_id}"): (409,),
+    ("POST", "/api/alerts/rules"): (409,),
+    ("PATCH", "/api/alerts/rules/{rule_id}"): (409,),
     ("PATCH", "/api/auth/users/{user_id}"): (409,),
     ("DELETE", "/api/auth/users/{user_id}"): (409,),
 }

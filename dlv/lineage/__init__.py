@@ -10,6 +10,7 @@ from dlv.lineage._controllers import (
     ProcessController,
     SearchController,
 )
+from dlv.lineage._graph import LineageGraph
 from dlv.lineage._edges import RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._service import AssetService, ProcessService, bulk_upsert
@@ -35,6 +36,7 @@ __all__ = [
     "AssetService",
     "ColumnMapping",
     "EdgeWriter",
+    "LineageGraph",
     "Field",
     "ProcessService",
     "bulk_upsert",
