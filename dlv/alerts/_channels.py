@@ -11,6 +11,7 @@ import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 
+from dlv.alerts._rules import ensure_name_free
 from dlv.alerts._schemas import CONFIGS, SECRET_FIELDS, ChannelCreate, ChannelUpdate
 from dlv.connectors import NetworkPolicy, blocked_reason
 from dlv.db.models import AlertChannel
@@ -69,14 +70,9 @@ class ChannelService(SQLAlchemyAsyncRepositoryService[AlertChannel]):
 
     repository_type = Repo
 
-    async def _ensure_name_free(self, name: str, channel_id: UUID | None = None) -> None:
-        existing = await self.get_one_or_none(name=name)
-        if existing is not None and existing.id != channel_id:
-            raise Conflict(f"A channel named {name!r} already exists; choose another name or edit that channel.", field="name")
-
     async def create_channel(self, data: ChannelCreate, box: SecretBox, policy: NetworkPolicy) -> AlertChannel:
         public, secrets = split_config(data.kind, data.config, policy)
-        await self._ensure_name_free(data.name)
+        await ensure_name_free(self, data.name, "channel")
         channel = AlertChannel(name=data.name, kind=data.kind)
         _apply(channel, public, secrets, box)
         return await self.create(channel)
@@ -87,7 +83,7 @@ class ChannelService(SQLAlchemyAsyncRepositoryService[AlertChannel]):
             merged = {**_stored_config(channel, box), **data.config}
             _apply(channel, *split_config(channel.kind, merged, policy), box)
         if data.name is not msgspec.UNSET:
-            await self._ensure_name_free(data.name, channel.id)
+            await ensure_name_free(self, data.name, "channel", channel.id)
             channel.name = data.name
         return await self.update(channel)
 

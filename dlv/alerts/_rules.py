@@ -111,14 +111,9 @@ class RuleService(SQLAlchemyAsyncRepositoryService[AlertRule]):
 
     repository_type = Repo
 
-    async def _ensure_name_free(self, name: str, rule_id: UUID | None = None) -> None:
-        existing = await self.get_one_or_none(name=name)
-        if existing is not None and existing.id != rule_id:
-            raise Conflict(f"A rule named {name!r} already exists; choose another name or edit that rule.", field="name")
-
     async def create_rule(self, data: RuleCreate) -> AlertRule:
         await self._check(data.condition, data.scope, data.channel_ids)
-        await self._ensure_name_free(data.name)
+        await ensure_name_free(self, data.name, "rule")
         rule = AlertRule(
             name=data.name,
             description=data.description,
@@ -136,7 +131,7 @@ class RuleService(SQLAlchemyAsyncRepositoryService[AlertRule]):
         channel_ids = [UUID(str(item)) for item in rule.channel_ids] if data.channel_ids is msgspec.UNSET else data.channel_ids
         await self._check(condition, scope, channel_ids)
         if data.name is not msgspec.UNSET:
-            await self._ensure_name_free(data.name, rule.id)
+            await ensure_name_free(self, data.name, "rule", rule.id)
             rule.name = data.name
         for field in ("description", "enabled", "notify_downstream_owners"):
             if (value := getattr(data, field)) is not msgspec.UNSET:
@@ -159,6 +154,13 @@ class RuleService(SQLAlchemyAsyncRepositoryService[AlertRule]):
         await _check_exist(session, AlertChannel, channel_ids, "channel_ids")
         for field, model in _SCOPE_MODELS.items():
             await _check_exist(session, model, getattr(scope, field), f"scope.{field}")
+
+
+async def ensure_name_free(service: Any, name: str, what: str, item_id: UUID | None = None) -> None:
+    """Names of channels and rules are unique: a 409 naming the field otherwise."""
+    existing = await service.get_one_or_none(name=name)
+    if existing is not None and existing.id != item_id:
+        raise Conflict(f"A {what} named {name!r} already exists; choose another name or edit that {what}.", field="name")
 
 
 async def _check_exist(session: AsyncSession, model: Any, ids: list[UUID], field: str) -> None:

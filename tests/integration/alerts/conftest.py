@@ -9,9 +9,9 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -80,20 +80,15 @@ class _Mailbox:
         return "250 OK"
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def _running_receiver() -> Iterator[Receiver]:
     peer = Receiver()
     peer.up()
     yield peer
     peer.down()
 
 
-@pytest.fixture
-def slack() -> Iterator[Receiver]:
-    peer = Receiver()
-    peer.up()
-    yield peer
-    peer.down()
+receiver = pytest.fixture(_running_receiver, name="receiver")
+slack = pytest.fixture(_running_receiver, name="slack")
 
 
 @pytest.fixture(scope="session")
@@ -112,15 +107,10 @@ def mailbox(smtp_server: tuple[Controller, _Mailbox]) -> Iterator[_Mailbox]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, smtp_server: tuple[Controller, _Mailbox]) -> Settings:
-    from tests.conftest import ADMIN_PASSWORD, SECRET_KEY
-
-    return Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        secret_key=SECRET_KEY,
-        admin_username="admin",
-        admin_password=ADMIN_PASSWORD,
+def settings(settings: Settings, smtp_server: tuple[Controller, _Mailbox]) -> Settings:
+    """The test session's settings, with the SMTP server and a quick dispatcher."""
+    return msgspec.structs.replace(
+        settings,
         smtp_host="127.0.0.1",
         smtp_port=smtp_server[0].port,
         smtp_from="dlv@example.com",

@@ -12,6 +12,14 @@ from tests.integration.alerts.conftest import SLACK_PATH, WEBHOOK_SECRET_KEY, cr
 HOOK = {"name": "hook", "kind": "webhook", "config": {"url": "https://hooks.example.com/dlv", "secret": WEBHOOK_SECRET_KEY}}
 
 
+async def _refused(client, headers, path: str, cases: list[tuple[dict, str]]) -> None:
+    """Each body is a 400 naming its field."""
+    for body, field in cases:
+        response = await client.post(path, json=body, headers=headers)
+        assert response.status_code == 400, (body, response.text)
+        assert field in response.text, (field, response.text)
+
+
 async def test_channel_secrets_are_sealed_write_only_and_kept_on_patch(client, admin_headers, session_factory) -> None:
     created = await create(client, admin_headers, "/api/alerts/channels", HOOK)
     slack = await create(client, admin_headers, "/api/alerts/channels", {"name": "chat", "kind": "slack", "config": {"url": f"https://hooks.slack.com{SLACK_PATH}"}})
@@ -50,10 +58,7 @@ async def test_bad_channels_are_refused_naming_the_field_and_store_nothing(clien
         ({"name": "x", "kind": "pager", "config": {}}, "kind"),
         ({"name": "", "kind": "email"}, "name"),
     ]
-    for body, field in cases:
-        response = await client.post("/api/alerts/channels", json=body, headers=admin_headers)
-        assert response.status_code == 400, (body, response.text)
-        assert field in response.text, (field, response.text)
+    await _refused(client, admin_headers, "/api/alerts/channels", cases)
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(AlertChannel)) == 0
 
@@ -74,10 +79,7 @@ async def test_rules_are_checked_read_by_viewers_and_changed_by_admins_only(clie
         ({**body, "scope": {"asset_ids": ["00000000-0000-4000-8000-000000000000"]}}, "scope.asset_ids"),
         ({**body, "scope": {"owners": ["x"]}}, "owners"),
     ]
-    for payload, field in bad:
-        response = await client.post("/api/alerts/rules", json=payload, headers=admin_headers)
-        assert response.status_code == 400, (payload, response.text)
-        assert field in response.text, (field, response.text)
+    await _refused(client, admin_headers, "/api/alerts/rules", bad)
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(AlertRule)) == 0
 
