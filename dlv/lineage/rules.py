@@ -47,14 +47,19 @@ def merge_columns(*mappings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The union of column mappings (JSON form), one per (source asset, source field, target
     field), in a fixed order so the result does not depend on the order events arrived in."""
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for mapping in (item for group in mappings for item in group):
-        key = (str(mapping.get("source_asset_id") or ""), mapping["source_field"], mapping["target_field"])
-        known = merged.get(key)
-        # Of two descriptions of one mapping keep the fuller one (ties: the larger), again order-free.
-        text = mapping.get("transformation") or ""
-        if known is None or (len(text), text) > (len(known.get("transformation") or ""), known.get("transformation") or ""):
-            merged[key] = mapping
-    return [merged[key] for key in sorted(merged, key=lambda key: (key[2], key[0], key[1]))]
+    for group in mappings:
+        for mapping in group:
+            # Sort key: target field first, then source asset and field.
+            key = (mapping["target_field"], str(mapping.get("source_asset_id") or ""), mapping["source_field"])
+            known = merged.get(key)
+            if known is None:
+                merged[key] = mapping
+                continue
+            # Of two descriptions of one mapping keep the fuller one (ties: the larger), again order-free.
+            text, kept = mapping.get("transformation") or "", known.get("transformation") or ""
+            if (len(text), text) > (len(kept), kept):
+                merged[key] = mapping
+    return [merged[key] for key in sorted(merged)]
 
 
 class EdgeOutcome(Enum):
@@ -75,6 +80,8 @@ def observe_edge(edge: Any, columns: list[dict[str, Any]], run_id: str | None, a
     began after ``at`` is current, so this (older) observation changes nothing: delivered in
     time order it would have been replaced by that version already."""
     if edge is not None and run_id is not None and edge.run_id == run_id:
+        if columns == edge.columns:  # the run repeats itself (START, then COMPLETE): nothing to merge
+            return EdgeOutcome.EXTENDED
         merged = merge_columns(edge.columns, columns)
         if merged != edge.columns:
             edge.columns = merged

@@ -68,20 +68,17 @@ from dlv.openlineage._statements import (
     END_EDGE,
     INSERT_ASSETS,
     INSERT_PROCESSES,
-    MOVE_EDGES,
     NEW_ASSET_COLUMNS,
     NEW_PROCESS_COLUMNS,
     PROCESS_CHANGES,
     PROCESSES,
     REPLACED_EDGE,
     RUN_COLUMNS,
-    UPDATE_ASSETS,
-    UPDATE_EDGES,
     UPDATE_HEALTH,
-    UPDATE_PROCESSES,
     UPSERT_RUNS,
     record_run_datasets,
     statements,
+    update_by_id,
 )
 
 
@@ -120,8 +117,9 @@ class Row(SimpleNamespace):
     def changed(self) -> bool:
         return any(getattr(self, name) != value for name, value in self._read.items())
 
-    def only_changed(self, column: str) -> bool:
-        return all(getattr(self, name) == value for name, value in self._read.items() if name != column)
+    def changed_columns(self, columns: Sequence[str]) -> tuple[str, ...]:
+        """Which of ``columns`` differ from what was read (a column not read counts once set)."""
+        return tuple(name for name in columns if getattr(self, name, None) != self._read.get(name))
 
     def values(self, columns: Sequence[str]) -> dict[str, Any]:
         return {f"b_{name}": getattr(self, name) for name in columns}
@@ -129,6 +127,17 @@ class Row(SimpleNamespace):
 
 def _rows(result: Any) -> list[Row]:
     return [Row(dict(row._mapping)) for row in result]
+
+
+async def _update_changed(connection: AsyncConnection, table: Any, rows: Sequence[Row], columns: tuple[str, ...]) -> None:
+    """Write what changed in ``rows``: one executemany per set of changed columns, so a row
+    sends only those (most events move an edge to their run, or a facet's time, and nothing else)."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row.changed_columns(columns), []).append(row)
+    for names, group in groups.items():
+        if names:
+            await connection.execute(update_by_id(table, names), [{"b_id": row.id, **row.values(names)} for row in group])
 
 
 class ConflictingRun(Exception):
@@ -241,7 +250,7 @@ class BatchMapper:
         if changed:
             for process in changed:
                 process.updated_at = now
-            await connection.execute(UPDATE_PROCESSES, [{"b_id": p.id, **p.values(PROCESS_CHANGES)} for p in changed])
+            await _update_changed(connection, PROCESSES, changed, PROCESS_CHANGES)
         return steps
 
     # --- datasets
@@ -275,7 +284,7 @@ class BatchMapper:
         if changed:
             for asset in changed:
                 asset.updated_at = now
-            await connection.execute(UPDATE_ASSETS, [{"b_id": a.id, **a.values(ASSET_CHANGES)} for a in changed])
+            await _update_changed(connection, ASSETS, changed, ASSET_CHANGES)
         return assets
 
     async def _find_assets(self, connection: AsyncConnection, keys: list[Key]) -> dict[Key, Row]:
@@ -322,13 +331,8 @@ class BatchMapper:
                     )
                     created.append(current[(source_id, target_id)])
         changed = [edge for edge in loaded if edge.changed]
-        # Most edges only move to the newest run; their column mappings are not sent again.
-        moved = [edge for edge in changed if edge.only_changed("run_id")]
-        if moved:
-            await connection.execute(MOVE_EDGES, [{"b_id": edge.id, "b_run_id": edge.run_id} for edge in moved])
-        rewritten = [edge for edge in changed if not edge.only_changed("run_id")]
-        if rewritten:  # ends first: a pair may have one current edge only
-            await connection.execute(UPDATE_EDGES, [{"b_id": edge.id, **edge.values(EDGE_CHANGES)} for edge in rewritten])
+        # Ends first: a pair may have one current edge only.
+        await _update_changed(connection, EDGES, changed, EDGE_CHANGES)
         if created:
             await connection.execute(insert(EDGES), [{name: getattr(edge, name) for name in EDGE_COLUMNS} for edge in created])
         edge_ids = [*recorded, *(edge.id for edge in (*changed, *created))]

@@ -146,19 +146,24 @@ def lifecycle(dataset: Dataset) -> str | None:
 
 
 def referenced_datasets(outputs: list[Dataset]) -> list[Dataset]:
-    """Datasets the outputs' column lineage reads from (facets unknown)."""
-    return [
-        Dataset(namespace=source.namespace, name=source.name)
+    """Datasets the outputs' column lineage reads from (facets unknown), each once: a wide
+    output names the same few sources in every column's mapping."""
+    keys = dict.fromkeys(
+        (source.namespace, source.name)
         for dataset in outputs
         if dataset.facets.column_lineage is not None
         for column in dataset.facets.column_lineage.fields.values()
         for source in column.input_fields
-    ]
+    )
+    return [Dataset(namespace=namespace, name=name) for namespace, name in keys]
 
 
 def named_datasets(inputs: list[Dataset], outputs: list[Dataset]) -> list[Dataset]:
-    """Every dataset an event names: inputs, outputs and what the outputs' column lineage reads."""
-    return [*inputs, *outputs, *referenced_datasets(outputs)]
+    """Every dataset an event names: inputs, outputs and what the outputs' column lineage reads
+    (those only when the event does not name them otherwise)."""
+    named = [*inputs, *outputs]
+    known = {key(dataset) for dataset in named}
+    return [*named, *(dataset for dataset in referenced_datasets(outputs) if key(dataset) not in known)]
 
 
 def run_datasets(event: RunEvent, asset_ids: Mapping[Key, UUID]) -> list[dict[str, Any]]:
@@ -219,11 +224,17 @@ def _flatten(fields: Iterable[SchemaField], prefix: str = "") -> list[dict[str, 
     """Nested schema fields (structs) become dotted names, the way column lineage names them."""
     flat: list[dict[str, Any]] = []
     for item in fields:
-        name = f"{prefix}{item.name}"
+        name = f"{prefix}{item.name}" if prefix else item.name
         if len(name) > FIELD_NAME_MAX:  # each part fits, the dotted path does not: kept in the raw event only
             continue
-        flat.append({k: v for k, v in (("name", name), ("type", item.type), ("description", item.description)) if v})
-        flat.extend(_flatten(item.fields, f"{name}."))
+        column: dict[str, Any] = {"name": name}
+        if item.type:
+            column["type"] = item.type
+        if item.description:
+            column["description"] = item.description
+        flat.append(column)
+        if item.fields:
+            flat.extend(_flatten(item.fields, f"{name}."))
     return flat
 
 

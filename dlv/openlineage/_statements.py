@@ -8,6 +8,8 @@ measurable share of an event's cost).
 
 from __future__ import annotations
 
+import functools
+
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -80,16 +82,14 @@ ASSET_CHANGES = ("kind", "owner", "description", "fields", "node_id", "deleted_a
 EDGE_CHANGES = ("columns", "valid_from", "valid_to", "run_id")
 
 
-def _update_by_id(table: Any, columns: tuple[str, ...]) -> Any:
-    """UPDATE table SET columns WHERE id = ..., for executemany (bind names may not be column names)."""
+@functools.cache
+def update_by_id(table: Any, columns: tuple[str, ...]) -> Any:
+    """UPDATE table SET columns WHERE id = ..., for executemany (bind names may not be column
+    names). Cached: one statement object per column set, so its compiled form is reused."""
     return update(table).where(table.c.id == bindparam("b_id")).values({name: bindparam(f"b_{name}") for name in columns})
 
 
-UPDATE_PROCESSES = _update_by_id(PROCESSES, PROCESS_CHANGES)
-UPDATE_ASSETS = _update_by_id(ASSETS, ASSET_CHANGES)
-UPDATE_EDGES = _update_by_id(EDGES, EDGE_CHANGES)
-MOVE_EDGES = _update_by_id(EDGES, ("run_id",))
-END_EDGE = _update_by_id(EDGES, ("valid_to",))
+END_EDGE = update_by_id(EDGES, ("valid_to",))
 REPLACED_EDGE = select(EDGES.c.id, EDGES.c.valid_from).where(
     EDGES.c.source_id == bindparam("source_id"), EDGES.c.target_id == bindparam("target_id"), EDGES.c.valid_to == bindparam("valid_from")
 )
