@@ -124,7 +124,7 @@ class Dispatcher:
 
     async def _attempt(self, payload: dict[str, Any], channel: AlertChannel | None) -> Outcome:
         if channel is None:
-            return Outcome(ok=False, message="the channel was deleted")
+            return Outcome(ok=False, message="the channel was deleted", final=True)
         try:
             config = full_config(channel, self._box)
         except SecretsUnreadable as exc:
@@ -139,7 +139,7 @@ async def record(session: AsyncSession, delivery_id: UUID, attempts: int, outcom
     attempts += 1
     if outcome.ok:
         values: dict[str, Any] = {"state": "delivered", "delivered_at": now, "last_error": None}
-    elif now + backoff(attempts) - occurred_at > RETRY_WINDOW:
+    elif outcome.final or now + backoff(attempts) - occurred_at > RETRY_WINDOW:
         values = {"state": "failed", "last_error": outcome.message[:2000]}
     else:
         values = {"next_attempt_at": now + backoff(attempts), "last_error": outcome.message[:2000]}

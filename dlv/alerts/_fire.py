@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.alerts._rules import RULES, ActiveRule
-from dlv.db.models import AlertChannel, AlertDelivery, AlertEvent, DataAsset, Node, Process
+from dlv.db.models import AlertChannel, AlertDelivery, AlertEvent, AlertRule, DataAsset, Node, Process
 
 _MODELS = {"asset": DataAsset, "process": Process, "node": Node}
 
@@ -68,6 +68,9 @@ async def fire(session: AsyncSession, causes: list[Cause], rules: list[ActiveRul
             if rule.kind == cause.kind and rule.covers(cause.subject_id, subject.namespace, subject.tags, subject.node_id):
                 rows.append(_event_row(rule, cause, subject, now))
                 channels[rows[-1]["id"]] = rule.channel_ids
+    # The cache may hold a rule deleted or disabled a moment ago in another process.
+    live = set((await session.scalars(select(AlertRule.id).where(AlertRule.id.in_({row["rule_id"] for row in rows}), AlertRule.enabled.is_(True)))).all())
+    rows = [row for row in rows if row["rule_id"] in live]
     if not rows:
         return 0
     written = await _insert_new(session, rows)
@@ -155,7 +158,9 @@ class IngestAlerts:
             return
         causes = [cause for item in applied if (cause := _run_failed(item.run)) is not None]
         for asset_id, (asset, fields, quality) in self._assets.items():
-            causes.extend(_asset_causes(asset_id, fields, asset.fields, quality, asset.quality))
+            # Facets replace a changed value (never edit it in place): the same object is no change.
+            if asset.fields is not fields or asset.quality is not quality:
+                causes.extend(_asset_causes(asset_id, fields, asset.fields, quality, asset.quality))
         await fire(self.session, causes)
 
 

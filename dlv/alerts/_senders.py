@@ -31,6 +31,8 @@ class Outcome(msgspec.Struct, frozen=True):
     ok: bool
     message: str
     status_code: int | None = None
+    # A failure no retry can mend (the channel is gone): the delivery fails at once.
+    final: bool = False
 
 
 def signature(secret: str, body: bytes) -> str:

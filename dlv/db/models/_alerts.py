@@ -51,7 +51,9 @@ class AlertEvent(UUIDBase):
     __tablename__ = "alert_events"
     __table_args__ = (UniqueConstraint("rule_id", "dedupe_key", name="uq_alert_events_rule_dedupe"),)
 
-    rule_id: Mapped[UUID | None] = mapped_column(ForeignKey("alert_rules.id", ondelete="SET NULL"), default=None)
+    # No foreign keys to rules and channels: deleting one while an ingest fires an alert for it
+    # must not fail the ingest. The names are kept, and a delivery to a channel that is gone fails.
+    rule_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
     rule_name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
     # What makes two firings the same alert (a run id, a stale period): fired once each.
@@ -73,7 +75,7 @@ class AlertDelivery(UUIDBase):
     __table_args__ = (Index("ix_alert_deliveries_due", "state", "next_attempt_at"),)
 
     alert_id: Mapped[UUID] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"), index=True)
-    channel_id: Mapped[UUID | None] = mapped_column(ForeignKey("alert_channels.id", ondelete="SET NULL"), default=None)
+    channel_id: Mapped[UUID | None] = mapped_column(GUID, default=None)
     channel_name: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

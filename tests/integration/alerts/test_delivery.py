@@ -100,8 +100,12 @@ async def test_a_receiver_that_was_down_gets_the_alert_when_it_is_back(client, a
 
     await wait_for(lambda: receiver.received, 30, "the delivery once the receiver is back")
     assert [body["id"] for body in receiver.bodies()] == [alert["id"]]
-    [after] = await alerts(client, admin_headers)
-    assert after["deliveries"][0]["state"] == "delivered" and after["deliveries"][0]["attempt_log"][-1]["ok"]
+
+    async def delivered():  # recorded just after the receiver answered
+        [after] = await alerts(client, admin_headers)
+        return after["deliveries"][0]["state"] == "delivered" and after
+    after = await wait_for(delivered, 10, "the delivery's record")
+    assert after["deliveries"][0]["attempt_log"][-1]["ok"] and not after["deliveries"][0]["attempt_log"][0]["ok"]
 
 
 async def test_open_alerts_are_counted_per_node_and_resolve_when_the_job_recovers(client, admin_headers, viewer_headers) -> None:
@@ -122,3 +126,20 @@ async def test_open_alerts_are_counted_per_node_and_resolve_when_the_job_recover
     await wait_for(resolved, 30, "the alert's resolution")
     [alert] = await alerts(client, viewer_headers, status="resolved")
     assert alert["kind"] == "run_failed"
+
+
+async def test_an_alert_for_a_deleted_channel_fails_at_once_instead_of_retrying(client, admin_headers, receiver) -> None:
+    await _lineage(client, admin_headers)
+    hook = await create(client, admin_headers, "/api/alerts/channels", {"name": "hook", "kind": "webhook", "config": {"url": receiver.url, "secret": WEBHOOK_SECRET_KEY}})
+    await create(client, admin_headers, "/api/alerts/rules", {"name": "any failure", "condition": {"kind": "run_failed"}, "channel_ids": [hook["id"]]})
+    receiver.down()
+    failed = run_event("build_revenue", "77777777-7777-4777-8777-777777777777", "FAIL", NOW, inputs=["orders"])
+    assert (await client.post("/api/v1/lineage", json=failed, headers=admin_headers)).status_code == 201
+    assert (await client.delete(f"/api/alerts/channels/{hook['id']}", headers=admin_headers)).status_code == 204
+
+    async def given_up():
+        found = await alerts(client, admin_headers)
+        return found and found[0]["deliveries"][0]["state"] == "failed" and found[0]["deliveries"][0]
+    delivery = await wait_for(given_up, 20, "the delivery's failure")
+    assert delivery["channel_id"] == hook["id"] and delivery["channel_name"] == "hook"
+    assert delivery["last_error"] == "the channel was deleted" and delivery["next_attempt_at"] is None
