@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.alerts._channels import ChannelService
 from dlv.alerts._events import alert_page
 from dlv.alerts._rules import RuleService, rule_read
-from dlv.alerts._schemas import AlertPage, ChannelCreate, ChannelRead, ChannelUpdate, OpenAlerts, RuleCreate, RuleRead, RuleUpdate
+from dlv.alerts._schemas import AlertPage, AlertRead, ChannelCreate, ChannelRead, ChannelUpdate, OpenAlerts, RuleCreate, RuleRead, RuleUpdate
 from dlv.auth import requires_admin, requires_viewer
 from dlv.config import Settings
 from dlv.connectors import NetworkPolicy
@@ -150,10 +150,10 @@ class AlertEventController(Controller):
         return OpenAlerts(counts={str(subject_id): count for subject_id, count in rows})
 
     @post("/events/{alert_id:uuid}/resolve", guards=[requires_admin], status_code=200, summary="Mark an alert resolved")
-    async def resolve(self, db_session: NamedDependency[AsyncSession], alert_id: FromPath[UUID]) -> AlertPage:
+    async def resolve(self, db_session: NamedDependency[AsyncSession], alert_id: FromPath[UUID]) -> AlertRead:
         alert = await db_session.get(AlertEvent, alert_id)
         if alert is None:
             raise NotFound(f"No alert with id {alert_id}.", field="alert_id", source="path")
         alert.resolved_at = alert.resolved_at or datetime.now(timezone.utc)
         await db_session.flush()
-        return await alert_page(db_session, 1, 0, None, None, alert_id=alert_id)
+        return (await alert_page(db_session, 1, 0, None, None, alert_id=alert_id)).items[0]

@@ -93,11 +93,22 @@ class Dispatcher:
 
     async def _materialize(self) -> None:
         async with self._sessions() as session:
-            alerts = (await session.scalars(select(AlertEvent).where(AlertEvent.payload.is_(None)).order_by(AlertEvent.occurred_at).limit(BATCH))).all()
-            rule_ids = {alert.rule_id for alert in alerts if alert.rule_id}
-            notify = dict((await session.execute(select(AlertRule.id, AlertRule.notify_downstream_owners).where(AlertRule.id.in_(rule_ids)))).all())
-            for alert in alerts:
-                alert.payload = await build_payload(session, alert, bool(notify.get(alert.rule_id)), self._settings)
+            new = (await session.scalars(select(AlertEvent.id).where(AlertEvent.payload.is_(None)).order_by(AlertEvent.occurred_at).limit(BATCH))).all()
+        for alert_id in new:
+            try:
+                await self._prepare(alert_id, impact=True)
+            except Exception:  # a traversal that times out must not hold the alert back
+                logger.exception("the downstream impact of alert %s could not be computed; it is sent without", alert_id)
+                await self._prepare(alert_id, impact=False)
+
+    async def _prepare(self, alert_id: UUID, *, impact: bool) -> None:
+        """Store the alert's body, in a transaction of its own."""
+        async with self._sessions() as session:
+            alert = await session.get(AlertEvent, alert_id)
+            if alert is None or alert.payload is not None:
+                return
+            notify = bool(alert.rule_id and await session.scalar(select(AlertRule.notify_downstream_owners).where(AlertRule.id == alert.rule_id)))
+            alert.payload = await build_payload(session, alert, notify, self._settings, impact=impact)
             await session.commit()
 
     async def _deliver_due(self) -> None:

@@ -61,12 +61,12 @@ async def evaluate_freshness(session: AsyncSession) -> int:
 
 
 async def resolve_recovered(session: AsyncSession) -> None:
-    """Close open alerts whose subject is well again: a process whose last run did not fail,
+    """Close open alerts whose subject is well again: a process whose last run completed,
     a node no longer in error, an asset whose quality checks pass, a stale subject written."""
     now = datetime.now(timezone.utc)
     open_alerts = AlertEvent.resolved_at.is_(None)
     recovered = {
-        "run_failed": select(Process.id).where(Process.last_run_state.is_distinct_from("FAIL")),
+        "run_failed": select(Process.id).where(Process.last_run_state == "COMPLETE"),
         "node_error": select(Node.id).where(Node.status != "error"),
     }
     for kind, ids in recovered.items():

@@ -25,8 +25,12 @@ IMPACTED_MAX = 200
 IMPACT_DEPTH = 20
 
 
-async def build_payload(session: AsyncSession, alert: AlertEvent, notify_owners: bool, settings: Settings) -> dict[str, Any]:
-    impact = await _impact(session, alert, settings)
+NO_IMPACT: dict[str, Any] = {"total": None, "impacted": [], "by_criticality": {}, "truncated": True}
+
+
+async def build_payload(session: AsyncSession, alert: AlertEvent, notify_owners: bool, settings: Settings, *, impact: bool = True) -> dict[str, Any]:
+    """``impact=False``: without the downstream impact (its traversal failed); ``total`` is null."""
+    impact = await _impact(session, alert, settings) if impact else NO_IMPACT
     owners = sorted({item["owner"] for item in impact["impacted"] if item.get("owner")} | set(await _subject_owner(session, alert)))
     base = (settings.public_url or "").rstrip("/")
     return {

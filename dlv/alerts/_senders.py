@@ -49,12 +49,13 @@ async def send(kind: str, config: dict[str, Any], payload: dict[str, Any], setti
         if kind == "slack":
             return await _post(config["url"], msgspec.json.encode(slack_message(payload)), {}, policy)
         return await asyncio.to_thread(_mail, config, payload, settings)
-    except (OSError, StepError, httpx.HTTPError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure is an attempt to record and retry, never a crash of the loop
         return Outcome(ok=False, message=_describe(exc))
 
 
 def _describe(exc: BaseException) -> str:
-    # Never the URL: a Slack webhook URL is a credential.
+    # Only messages known not to carry the URL (a Slack webhook URL is a credential): the
+    # network policy's refusal names the host, SMTP's errors the server's answer.
     return f"{type(exc).__name__}: {exc}" if isinstance(exc, (StepError, smtplib.SMTPException)) else type(exc).__name__
 
 
@@ -75,10 +76,14 @@ def slack_message(payload: dict[str, Any]) -> dict[str, Any]:
     lines = [
         f"*{payload['message']}*",
         f"Rule: {payload['rule']['name']} ({payload['rule']['kind']})",
-        f"Downstream: {impact['total']} impacted" + (f"; owners: {', '.join(payload['owners'])}" if payload["owners"] else ""),
+        f"Downstream: {_total(impact)} impacted" + (f"; owners: {', '.join(payload['owners'])}" if payload["owners"] else ""),
         f"<{payload['links']['impact']}|Open in DLV> · alert {payload['id']}",
     ]
     return {"text": f"DLV alert: {payload['message']}", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]}
+
+
+def _total(impact: dict[str, Any]) -> str:
+    return "unknown (impact analysis failed)" if impact["total"] is None else str(impact["total"])
 
 
 def _mail(config: dict[str, Any], payload: dict[str, Any], settings: Settings) -> Outcome:
@@ -112,6 +117,6 @@ def _mail_text(payload: dict[str, Any]) -> str:
     )
     return (
         f"{payload['message']}\n\nRule: {payload['rule']['name']} ({payload['rule']['kind']})\nWhen: {payload['occurred_at']}\n"
-        f"Impacted downstream: {payload['impact']['total']}\n{impacted}\n\nOpen in DLV: {payload['links']['impact']}\n"
+        f"Impacted downstream: {_total(payload['impact'])}\n{impacted}\n\nOpen in DLV: {payload['links']['impact']}\n"
         f"Alert id: {payload['id']}\n"
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from dlv.db.models import AlertChannel, AlertRule
-from tests.integration.alerts.conftest import SLACK_PATH, WEBHOOK_SECRET_KEY, create
+from tests.integration.alerts.conftest import SLACK_PATH, WEBHOOK_SECRET_KEY, alerts, create
+from tests.integration.openlineage.conftest import run_event
 
 HOOK = {"name": "hook", "kind": "webhook", "config": {"url": "https://hooks.example.com/dlv", "secret": WEBHOOK_SECRET_KEY}}
 
@@ -105,3 +106,16 @@ async def test_bad_event_queries_are_refused_naming_the_parameter(client, viewer
         path = "/api/alerts/open" if "ids" in params else "/api/alerts/events"
         response = await client.get(path, params=params, headers=viewer_headers)
         assert response.status_code == 400 and field in response.text, response.text
+
+
+async def test_an_admin_resolves_an_alert_by_hand(client, admin_headers) -> None:
+    await create(client, admin_headers, "/api/alerts/rules", {"name": "failures", "condition": {"kind": "run_failed"}})
+    failed = run_event("nightly", "f1111111-1111-4111-8111-111111111111", "FAIL", "2026-01-05T09:00:00Z")
+    assert (await client.post("/api/v1/lineage", json=failed, headers=admin_headers)).status_code == 201
+    [alert] = await alerts(client, admin_headers, status="open")
+
+    response = await client.post(f"/api/alerts/events/{alert['id']}/resolve", headers=admin_headers)
+    assert response.status_code == 200 and response.json()["id"] == alert["id"] and response.json()["resolved_at"]
+    assert await alerts(client, admin_headers, status="open") == []
+    missing = await client.post("/api/alerts/events/00000000-0000-4000-8000-000000000000/resolve", headers=admin_headers)
+    assert missing.status_code == 404 and "alert_id" in missing.text
