@@ -81,14 +81,20 @@ async def test_a_failed_run_reaches_every_channel_signed_once_with_its_impact(cl
     assert all(d["attempt_log"][0]["ok"] for d in alert["deliveries"])
 
 
-async def test_a_receiver_that_was_down_gets_the_alert_when_it_is_back(client, admin_headers, receiver) -> None:
+async def _fails_while_down(client, admin_headers, receiver, run_id: str) -> dict:
+    """A webhook channel and a rule sending every failure to it; the receiver goes down, then
+    build_revenue fails. Returns the channel."""
     await _lineage(client, admin_headers)
     hook = await create(client, admin_headers, "/api/alerts/channels", {"name": "hook", "kind": "webhook", "config": {"url": receiver.url, "secret": WEBHOOK_SECRET_KEY}})
     await create(client, admin_headers, "/api/alerts/rules", {"name": "any failure", "condition": {"kind": "run_failed"}, "channel_ids": [hook["id"]]})
     receiver.down()
-
-    failed = run_event("build_revenue", "44444444-4444-4444-8444-444444444444", "FAIL", NOW, inputs=["orders"])
+    failed = run_event("build_revenue", run_id, "FAIL", NOW, inputs=["orders"])
     assert (await client.post("/api/v1/lineage", json=failed, headers=admin_headers)).status_code == 201
+    return hook
+
+
+async def test_a_receiver_that_was_down_gets_the_alert_when_it_is_back(client, admin_headers, receiver) -> None:
+    await _fails_while_down(client, admin_headers, receiver, "44444444-4444-4444-8444-444444444444")
 
     async def failed_attempt():
         found = await alerts(client, admin_headers)
@@ -129,12 +135,7 @@ async def test_open_alerts_are_counted_per_node_and_resolve_when_the_job_recover
 
 
 async def test_an_alert_for_a_deleted_channel_fails_at_once_instead_of_retrying(client, admin_headers, receiver) -> None:
-    await _lineage(client, admin_headers)
-    hook = await create(client, admin_headers, "/api/alerts/channels", {"name": "hook", "kind": "webhook", "config": {"url": receiver.url, "secret": WEBHOOK_SECRET_KEY}})
-    await create(client, admin_headers, "/api/alerts/rules", {"name": "any failure", "condition": {"kind": "run_failed"}, "channel_ids": [hook["id"]]})
-    receiver.down()
-    failed = run_event("build_revenue", "77777777-7777-4777-8777-777777777777", "FAIL", NOW, inputs=["orders"])
-    assert (await client.post("/api/v1/lineage", json=failed, headers=admin_headers)).status_code == 201
+    hook = await _fails_while_down(client, admin_headers, receiver, "77777777-7777-4777-8777-777777777777")
     assert (await client.delete(f"/api/alerts/channels/{hook['id']}", headers=admin_headers)).status_code == 204
 
     async def given_up():
