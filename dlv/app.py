@@ -29,7 +29,7 @@ from dlv.config import Settings, load_settings
 from dlv.dashboards import DashboardController
 from dlv.events import EventBroker, EventController, redis_events
 from dlv.db.models import metadata
-from dlv.graph import OUTBOX_FLAG, neo4j_lifespan
+from dlv.graph import OUTBOX_FLAG, TraversalGate, neo4j_lifespan
 from dlv.health import health
 from dlv.history import HistoryController
 from dlv.lib.exceptions import BadRequest, exception_handlers
@@ -121,10 +121,13 @@ def _constant(value: Any) -> Provide:
 
 def app_dependencies(settings: Settings, connectors: Connectors, events: EventBroker, writer: IngestWriter, metrics: Metrics) -> dict[str, Provide]:
     """The process-wide objects every handler may declare by name and type (settings,
-    connector registry, event broker, OpenLineage writer, metrics) instead of reading
-    ``app.state``; as litestar-fullstack's ``_configure_dependencies``. Request-scoped ones
-    (services, the lineage graph) come from each domain's ``deps``."""
-    provided = {"settings": settings, "connectors": connectors, "events": events, "ingest_writer": writer, "metrics": metrics}
+    connector registry, event broker, OpenLineage writer, metrics, the traversal gate) instead
+    of reading ``app.state``; as litestar-fullstack's ``_configure_dependencies``. Request-scoped
+    ones (services, the lineage graph) come from each domain's ``deps``."""
+    gate = TraversalGate(settings.graph_max_concurrent, settings.graph_max_concurrent_per_caller, settings.graph_queue_seconds)
+    provided = {
+        "settings": settings, "connectors": connectors, "events": events, "ingest_writer": writer, "metrics": metrics, "graph_gate": gate,
+    }
     return {name: _constant(value) for name, value in provided.items()}
 
 

@@ -50,6 +50,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_body_bytes: int = 1024 * 1024
     bulk_max_body_bytes: int = 50 * 1024 * 1024
     graph_query_timeout_seconds: float = 10.0
+    graph_max_concurrent: int = 4
+    graph_max_concurrent_per_caller: int = 2
+    graph_queue_seconds: float = 2.0
     cors_origins: str | None = None
     previous_secret_keys: str | None = None
     password_min_length: int = 12
@@ -169,6 +172,11 @@ def _check_limits(settings: Settings) -> None:
             f"DLV_GRAPH_QUERY_TIMEOUT_SECONDS={settings.graph_query_timeout_seconds} is not valid: "
             "expected more than 0 and at most 3600 seconds."
         )
+    for field in ("graph_max_concurrent", "graph_max_concurrent_per_caller"):
+        if not 1 <= getattr(settings, field) <= 1000:
+            raise SettingsError(f"{_env_name(field)}={getattr(settings, field)} is not valid: expected 1 to 1000.")
+    if not 0 < settings.graph_queue_seconds <= 60:
+        raise SettingsError(f"DLV_GRAPH_QUEUE_SECONDS={settings.graph_queue_seconds} is not valid: expected more than 0 and at most 60 seconds.")
     for origin in cors_origins(settings):
         scheme, _, rest = origin.partition("://")
         if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:

@@ -1,5 +1,6 @@
 """Graph traversal: the GraphStore protocol, the SQL and Neo4j stores, and the projection."""
 
+from dlv.graph._gate import TraversalGate
 from dlv.graph._lifespan import neo4j_lifespan
 from dlv.graph._outbox import OUTBOX_FLAG, outbox_enabled, outbox_write
 from dlv.graph._shape import FoldedEdge, fold_hidden, paths_between
@@ -20,6 +21,7 @@ __all__ = [
     "Reached",
     "SqlGraphStore",
     "Traversal",
+    "TraversalGate",
     "fold_hidden",
     "neo4j_lifespan",
     "outbox_enabled",

@@ -90,3 +90,20 @@ class SchemaDiff(msgspec.Struct, kw_only=True):
     added: list[SchemaField]
     removed: list[SchemaField]
     type_changed: list[TypeChange]
+
+
+class BreakingChange(msgspec.Struct, kw_only=True):
+    """Columns an asset's newest version dropped or retyped, against the version before."""
+
+    run_id: str
+    at: datetime
+    removed: list[str]
+    type_changed: list[TypeChange]
+
+    def columns(self) -> list[str]:
+        return [*self.removed, *(item.name for item in self.type_changed)]
+
+    def reason(self) -> str:
+        parts = [f"dropped {', '.join(self.removed)}"] if self.removed else []
+        parts += [f"changed {item.name} from {item.from_type} to {item.to_type}" for item in self.type_changed]
+        return f"its schema changed (run {self.run_id}): {'; '.join(parts)}"

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.db.models import AssetAlias, DataAsset, LineageEvent, Process, Run, RunDataset
 from dlv.db.sql import chunks
 from dlv.history._schemas import (
+    BreakingChange,
     DatasetVersion,
     JobRef,
     ProcessRef,
@@ -28,6 +29,8 @@ from dlv.history._story import Key, LoggedEvent, RunStory, count, schema_fields,
 from dlv.lib.exceptions import BadRequest, NotFound
 
 OUTPUT, INPUT = "output", "input"
+# Versions read per asset to find its two newest with a schema (some events carry none).
+SCHEMA_LOOKBACK = 4
 
 
 class RunHistory:
@@ -114,6 +117,38 @@ class RunHistory:
             type_changed=[TypeChange(name, before[name].type, after[name].type) for name in after if name in before and before[name].type != after[name].type],
         )
 
+    async def breaking_changes(self, asset_ids: Sequence[UUID]) -> dict[UUID, BreakingChange]:
+        """The assets whose newest version with a schema dropped or retyped columns of the
+        version with a schema before it: what breaks readers downstream. Set-based: the few
+        newest versions of every asset in one query, their runs' events in another."""
+        newest: dict[UUID, list[tuple[str, datetime]]] = defaultdict(list)
+        for chunk in chunks(list(asset_ids)):
+            written_at = func.coalesce(Run.ended_at, RunDataset.observed_at)
+            ranked = (
+                select(
+                    RunDataset.asset_id, RunDataset.run_id, written_at.label("at"),
+                    func.row_number().over(partition_by=RunDataset.asset_id, order_by=(written_at.desc(), Run.run_id.desc())).label("rank"),
+                )
+                .join(Run, Run.run_id == RunDataset.run_id)
+                .where(RunDataset.asset_id.in_(chunk), RunDataset.direction == OUTPUT)
+                .subquery()
+            )
+            for asset_id, run_id, at, _ in await self.session.execute(select(ranked).where(ranked.c.rank <= SCHEMA_LOOKBACK).order_by(ranked.c.rank)):
+                newest[asset_id].append((run_id, at))
+        stories = await self._stories([run_id for runs in newest.values() for run_id, _ in runs])
+        names = await self._names(set(newest))
+        changes = {}
+        for asset_id, runs in newest.items():
+            schemas = [(run_id, at, fields) for run_id, at in runs if (fields := _schema_written(stories.get(run_id), names[asset_id][1]))]
+            if len(schemas) < 2:
+                continue
+            (run_id, at, after), (_, _, before) = schemas[0], schemas[1]
+            removed = [name for name in before if name not in after]
+            retyped = [TypeChange(name, before[name], after[name]) for name in after if name in before and before[name] != after[name]]
+            if removed or retyped:
+                changes[asset_id] = BreakingChange(run_id=run_id, at=at, removed=removed, type_changed=retyped)
+        return changes
+
     # --- reading the log
 
     async def _stories(self, run_ids: Sequence[str]) -> dict[str, RunStory]:
@@ -185,6 +220,13 @@ class RunHistory:
         if asset is None:
             raise NotFound(f"No asset has id {asset_id}: send the id of a data asset (GET /api/lineage/assets).", field="asset_id")
         return asset
+
+
+def _schema_written(story: RunStory | None, keys: list[Key]) -> dict[str, str | None]:
+    """Column name -> type of the schema a run's events gave an output known by ``keys``."""
+    said = story.outputs if story is not None else {}
+    facets = next((said[key] for key in keys if key in said), {})
+    return {field["name"]: field["type"] for field in schema_fields(facets)}
 
 
 def _summary(run: Run, story: RunStory) -> RunSummary:

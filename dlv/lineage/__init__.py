@@ -11,7 +11,7 @@ from dlv.lineage._controllers import (
     SearchController,
 )
 from dlv.lineage._graph import LineageGraph
-from dlv.lineage._edges import RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
+from dlv.lineage._edges import LATER_COMPLETIONS, PAIR_VERSIONS, RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._service import AssetService, ProcessService, bulk_upsert
 from dlv.lib.http_policy import BODY_LIMIT_SETTING
@@ -30,6 +30,8 @@ def lineage_routes(bulk_max_body_bytes: int) -> list[ControllerRouterHandler]:
 
 
 __all__ = [
+    "LATER_COMPLETIONS",
+    "PAIR_VERSIONS",
     "RETIRE_SUPERSEDED",
     "SUPERSEDED_EDGES",
     "AssetCreate",

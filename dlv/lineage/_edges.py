@@ -18,7 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.db.models import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import ColumnMapping
-from dlv.lineage.rules import EdgeOutcome, check_edge_shape, end_version, merge_columns, observe_edge, start_earlier, to_builtins
+from dlv.lineage.rules import (
+    EdgeOutcome,
+    check_edge_shape,
+    end_version,
+    merge_columns,
+    observe_edge,
+    place_late,
+    start_earlier,
+    to_builtins,
+)
 
 _EDGES, _RUNS = LineageEdge.__table__, Run.__table__
 
@@ -51,6 +60,14 @@ REPLACED_EDGE = select(LineageEdge).where(
     LineageEdge.target_id == bindparam("target_id"),
     LineageEdge.valid_to == bindparam("valid_from"),
 )
+
+
+# When the runs of a process started after ``started_at`` completed (``rules.late_end``), and
+# every version of one pair (``rules.place_late``): read for late observations only.
+LATER_COMPLETIONS = select(_RUNS.c.ended_at).where(
+    _RUNS.c.process_id == bindparam("process_id"), _RUNS.c.state == "COMPLETE", _RUNS.c.started_at > bindparam("started_at")
+)
+PAIR_VERSIONS = select(_EDGES).where(_EDGES.c.source_id == bindparam("source_id"), _EDGES.c.target_id == bindparam("target_id"))
 
 
 def superseded_params(process_id: UUID, started_at: datetime, at: datetime, origin: str) -> dict[str, Any]:
@@ -119,9 +136,13 @@ class EdgeWriter:
         origin: str,
         run_id: str | None,
         at: datetime,
+        superseded: bool = False,
+        ends_by: datetime | None = None,
     ) -> None:
         """Record that run ``run_id`` produced these (source, target, columns) edges, all touching
-        ``touching`` (the run's process), at ``at`` (``rules.observe_edge`` says how)."""
+        ``touching`` (the run's process), at ``at`` (``rules.observe_edge`` says how). A
+        ``superseded`` run's observations, and late ones, only enter history
+        (``rules.place_late``; ``ends_by``: when a newer run of the process completed)."""
         current = {
             (edge.source_id, edge.target_id): edge for edge in await self.session.scalars(CURRENT_EDGES_TOUCHING, {"node_id": touching})
         }
@@ -129,8 +150,10 @@ class EdgeWriter:
             check_edge_shape(source_type, target_type, source_id, target_id)
             mapped = merge_columns(to_builtins(list(columns)))
             edge = current.get((source_id, target_id))
-            outcome = observe_edge(edge, mapped, run_id, at)
-            if outcome is EdgeOutcome.EXTENDED and at < edge.valid_from:
+            outcome = EdgeOutcome.STALE if superseded else observe_edge(edge, mapped, run_id, at)
+            if outcome is EdgeOutcome.STALE and run_id is not None:
+                await self._place_late((source_id, source_type), (target_id, target_type), mapped, origin, run_id, at, ends_by)
+            elif outcome is EdgeOutcome.EXTENDED and at < edge.valid_from:
                 replaced = await self.session.scalar(
                     REPLACED_EDGE, {"source_id": edge.source_id, "target_id": edge.target_id, "valid_from": edge.valid_from}
                 )
@@ -140,6 +163,23 @@ class EdgeWriter:
                     edge, (source_id, source_type), (target_id, target_type), mapped, origin, at, run_id
                 )
         await self.session.flush()
+
+    async def _place_late(
+        self, source: tuple[UUID, str], target: tuple[UUID, str], columns: list[dict[str, Any]], origin: str, run_id: str, at: datetime,
+        ends_by: datetime | None,
+    ) -> None:
+        versions = (await self.session.scalars(select(LineageEdge).from_statement(PAIR_VERSIONS), {"source_id": source[0], "target_id": target[0]})).all()
+        span = place_late(versions, columns, run_id, at, ends_by)
+        if span is not None:
+            self.session.add(
+                LineageEdge(
+                    source_id=source[0], source_type=source[1], target_id=target[0], target_type=target[1],
+                    columns=columns, origin=origin, valid_from=span[0], valid_to=span[1], run_id=run_id,
+                )
+            )
+
+    async def later_completions(self, process_id: UUID, started_at: datetime) -> list[datetime]:
+        return list((await self.session.scalars(LATER_COMPLETIONS, {"process_id": process_id, "started_at": started_at})).all())
 
     async def retire_superseded(self, run: Run, origin: str, at: datetime) -> int:
         """``run`` completed: end the edges only older runs of its process produced."""

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlv.db.models import ASSET, PROCESS, AssetAlias, DataAsset, LineageEdge, Node, Process, Run, RunDataset
 from dlv.db.sql import among_values, chunks
 from dlv.graph import Direction, GraphStore, Hop, Reached, Traversal, fold_hidden, paths_between
+from dlv.history import RunHistory
 from dlv.lib.exceptions import BadRequest, NotFound
 from dlv.lineage._schemas import (
     ColumnMapping,
@@ -38,6 +39,7 @@ CHUNK = 5000
 CRITICALITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
 RUN_HEALTH = {"COMPLETE": "ok", "FAIL": "failed", "ABORT": "failed", "START": "running", "RUNNING": "running"}
 UNHEALTHY = {"failed", "error"}
+SCHEMA_CHANGES_READ = 100  # upstream assets, nearest first, whose newest versions are compared
 IMPACT_CSV_COLUMNS = ("id", "type", "namespace", "name", "kind", "distance", "owner", "criticality", "health")
 
 
@@ -451,7 +453,14 @@ class LineageGraph:
         names: dict[UUID, str] = {}
         for chunk in _chunks(list(set(catalog_ids))):
             names.update((await self.session.execute(select(Node.id, Node.name).where(self._among(Node.id, chunk)))).all())
+        nearest = sorted((node for node in described if node.type == ASSET), key=lambda node: node.depth)[:SCHEMA_CHANGES_READ]
+        changes = await RunHistory(self.session).breaking_changes([node.id for node in nearest])
         for node in described:
+            if (change := changes.get(node.id)) is not None:
+                causes.append(RootCause(
+                    id=node.id, type=ASSET, namespace=node.namespace, name=node.name, distance=node.depth, health=node.health,
+                    reason=change.reason(), columns=change.columns(),
+                ))
             if node.type == PROCESS and node.health == "failed":
                 causes.append(
                     RootCause(

@@ -267,6 +267,8 @@ class RootCause(msgspec.Struct, omit_defaults=True):
     health: str
     reason: str
     namespace: str | None = None
+    # For a schema change: the columns dropped or retyped.
+    columns: list[str] | None = None
 
 
 class ImpactSummary(msgspec.Struct):

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.graph import FallbackGraphStore, Neo4jGraphStore, SqlGraphStore
+from dlv.auth import Principal
+from dlv.graph import FallbackGraphStore, Neo4jGraphStore, SqlGraphStore, TraversalGate
 from dlv.lineage._edges import EdgeService
 from dlv.lineage._graph import LineageGraph
 from dlv.config import Settings
@@ -18,16 +23,23 @@ async def provide_edges(db_session: NamedDependency[AsyncSession]) -> EdgeServic
 
 
 async def provide_lineage_graph(
-    db_session: NamedDependency[AsyncSession], state: State, settings: NamedDependency[Settings], metrics: NamedDependency[Metrics]
-) -> LineageGraph:
+    db_session: NamedDependency[AsyncSession], state: State, settings: NamedDependency[Settings], metrics: NamedDependency[Metrics],
+    graph_gate: NamedDependency[TraversalGate], request: Request[Principal, Any, Any],
+) -> AsyncGenerator[LineageGraph, None]:
     """Neo4j answers traversals when configured (falling back to SQL while it is away); each
     traversal is timed for /metrics and stopped after DLV_GRAPH_QUERY_TIMEOUT_SECONDS. The
-    driver is the Neo4j lifespan's (``app.state``)."""
+    driver is the Neo4j lifespan's (``app.state``). The request holds a slot of the traversal
+    gate (per caller and per process) before it touches the database, and until it answers."""
     sql = SqlGraphStore(db_session)
     driver = state.get("neo4j_driver")
     store = FallbackGraphStore(Neo4jGraphStore(driver), sql) if driver else sql
     measured = measured_store(metrics, store, db_session.get_bind().dialect.name)
-    return LineageGraph(db_session, measured, timeout=settings.graph_query_timeout_seconds)
+    caller = f"{request.user.kind}:{request.user.id}" if request.user is not None else f"address:{request.client.host if request.client else ''}"
+    # Logging in read the user on this session: give its connection back to the pool while
+    # the request waits, or waiting requests would hold every connection the gate is saving.
+    await db_session.close()
+    async with graph_gate.slot(caller):
+        yield LineageGraph(db_session, measured, timeout=settings.graph_query_timeout_seconds)
 
 
 EDGES = {"edges": Provide(provide_edges)}

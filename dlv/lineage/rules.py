@@ -95,6 +95,55 @@ def observe_edge(edge: Any, columns: list[dict[str, Any]], run_id: str | None, a
     return EdgeOutcome.REPLACED
 
 
+def late_end(at: datetime, later_completions: Sequence[datetime]) -> tuple[bool, datetime | None]:
+    """For an observation at ``at`` by a run that newer runs of its job (started after it)
+    completed at ``later_completions``: whether it shaped the graph at all (delivered in time
+    order, one that completed before ``at`` had made the run superseded, and the observation
+    ignored) and when the first of them ended what it saw (``RETIRE_SUPERSEDED``)."""
+    if any(done <= at for done in later_completions):
+        return False, None
+    return True, min(later_completions, default=None)
+
+
+def place_late(versions: Sequence[Any], columns: list[dict[str, Any]], run_id: str, at: datetime, ends_by: datetime | None) -> tuple[datetime, datetime] | None:
+    """Where a late observation goes in a pair's history: an older run's, reported after a
+    newer run's version of the pair began (``STALE``) or after a newer run completed
+    (superseded). The current graph stays; history becomes what time order leaves. Changes
+    ``versions`` (all of the pair's, any order) in place; returns the [from, to) of a new
+    version to add with ``columns``, or None.
+
+    The version covering ``at``: of this run, it takes the columns (``EXTENDED``); with these
+    columns it stays (``CARRIED``); else it ends at ``at`` and the new version fills the rest.
+    No version covers ``at``: the new version runs until the next version begins or the
+    first newer run completed (``ends_by``), whichever is first. Either way a next version of
+    this run or with these columns starts earlier instead, as time order would have carried
+    it from ``at``."""
+    ordered = sorted(versions, key=lambda version: version.valid_from)
+    covering = next((v for v in ordered if v.valid_from <= at and (v.valid_to is None or at < v.valid_to)), None)
+    if covering is not None:
+        if covering.valid_to is None or covering.valid_from == at:
+            return None  # current since before (or from) then: nothing older to tell
+        if covering.run_id == run_id or covering.columns == columns:
+            if covering.run_id == run_id:
+                covering.columns = merge_columns(covering.columns, columns)
+            return None
+        end: datetime | None = covering.valid_to
+        covering.valid_to = at
+    else:
+        end = next((v.valid_from for v in ordered if v.valid_from > at), None)
+        if ends_by is not None and ends_by > at and (end is None or ends_by < end):
+            end = ends_by
+    if end is None:
+        return None
+    following = next((v for v in ordered if v.valid_from == end and v is not covering), None)
+    if following is not None and (following.run_id == run_id or following.columns == columns):
+        if following.run_id == run_id:
+            following.columns = merge_columns(following.columns, columns)
+        following.valid_from = at
+        return None
+    return at, end
+
+
 def end_version(previous: Any, at: datetime) -> datetime:
     """End ``previous`` (if any) where its next version starts: at ``at``, never before
     ``previous`` began. Returns the next version's start."""
@@ -191,10 +240,12 @@ __all__ = [
     "check_edge_shape",
     "drop_stands",
     "end_version",
+    "late_end",
     "merge_columns",
     "new_run",
     "newer",
     "observe_edge",
+    "place_late",
     "revive",
     "start_earlier",
     "superseded",

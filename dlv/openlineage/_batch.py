@@ -29,16 +29,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from dlv.alerts import IngestAlerts
 from dlv.db.sql import pair_params, with_defaults
 from dlv.graph import outbox_enabled, outbox_write
-from dlv.lineage import RETIRE_SUPERSEDED, SUPERSEDED_EDGES, superseded_params
+from dlv.lineage import LATER_COMPLETIONS, PAIR_VERSIONS, RETIRE_SUPERSEDED, SUPERSEDED_EDGES, superseded_params
 from dlv.lineage.rules import (
     EdgeOutcome,
     advance_run,
     check_edge_shape,
     end_version,
+    late_end,
     merge_columns,
     new_run,
     newer,
     observe_edge,
+    place_late,
     start_earlier,
     superseded,
     to_builtins,
@@ -65,7 +67,6 @@ from dlv.openlineage._statements import (
     EDGE_CHANGES,
     EDGE_COLUMNS,
     EDGES,
-    END_EDGE,
     INSERT_ASSETS,
     INSERT_PROCESSES,
     NEW_ASSET_COLUMNS,
@@ -303,52 +304,68 @@ class BatchMapper:
     # --- edges
 
     async def _edges(self, connection: AsyncConnection, steps: list[_Step], assets: dict[Key, Row]) -> None:
-        """``EdgeWriter.observe`` for every current event of the round, in two statements."""
-        current_steps = [step for step in steps if not step.superseded]
-        if not current_steps:
+        """``EdgeWriter.observe`` for every event of the round: the current edges of their
+        processes read in one statement, the changes written in a few (late observations
+        read their pair's history first: they are rare)."""
+        if not steps:
             return
-        process_ids = [step.process.id for step in current_steps]
+        process_ids = list(dict.fromkeys(step.process.id for step in steps))
         loaded = _rows(await connection.execute(self.sql.current_edges, {"ids": process_ids}))
         current = {(row.source_id, row.target_id): row for row in loaded}
+        # Every version read or made in this round, by id: each is changed in one place only.
+        versions: dict[UUID, Row] = {row.id: row for row in loaded}
         created: list[Row] = []
-        recorded: list[UUID] = []  # edges changed besides those below, for the outbox
-        for step in current_steps:
+        for step in steps:
             at, run_id = step.event.event_time, step.run.run_id
+            ends_by = None
+            if step.superseded:
+                completions = await connection.execute(LATER_COMPLETIONS, {"process_id": step.process.id, "started_at": step.run.started_at})
+                counts, ends_by = late_end(at, list(completions.scalars()))
+                if not counts:
+                    continue
             for (source_id, source_type), (target_id, target_type), columns in observations(
                 step.process.id, step.event.inputs, step.event.outputs, step.live
             ):
                 check_edge_shape(source_type, target_type, source_id, target_id)
                 mapped = merge_columns(to_builtins(list(columns)))
                 edge = current.get((source_id, target_id))
-                outcome = observe_edge(edge, mapped, run_id, at)
-                if outcome is EdgeOutcome.EXTENDED and at < edge.valid_from:
-                    recorded.extend(await self._start_earlier(connection, edge, at))
+                outcome = EdgeOutcome.STALE if step.superseded else observe_edge(edge, mapped, run_id, at)
+                if outcome is EdgeOutcome.STALE:
+                    history = await self._pair_versions(connection, source_id, target_id, versions, created)
+                    span = place_late(history, mapped, run_id, at, ends_by)
+                    if span is not None:
+                        created.append(_edge_row(source_id, source_type, target_id, target_type, mapped, span[0], span[1], run_id))
+                elif outcome is EdgeOutcome.EXTENDED and at < edge.valid_from:
+                    found = (await connection.execute(REPLACED_EDGE, {"source_id": source_id, "target_id": target_id, "valid_from": edge.valid_from})).first()
+                    replaced = versions.setdefault(found.id, Row(dict(found._mapping))) if found is not None else None
+                    start_earlier(edge, replaced, at)
                 elif outcome is EdgeOutcome.REPLACED:
                     start = end_version(edge, at)
-                    current[(source_id, target_id)] = Row(
-                        {"id": uuid4(), "source_id": source_id, "source_type": source_type, "target_id": target_id, "target_type": target_type,
-                         "origin": ORIGIN, "columns": mapped, "valid_from": start, "valid_to": None, "run_id": run_id}
-                    )
+                    current[(source_id, target_id)] = _edge_row(source_id, source_type, target_id, target_type, mapped, start, None, run_id)
                     created.append(current[(source_id, target_id)])
-        changed = [edge for edge in loaded if edge.changed]
+        new = {id(edge) for edge in created}
+        changed = [edge for edge in versions.values() if id(edge) not in new and edge.changed]
         # Ends first: a pair may have one current edge only.
         await _update_changed(connection, EDGES, changed, EDGE_CHANGES)
         if created:
             await connection.execute(insert(EDGES), [{name: getattr(edge, name) for name in EDGE_COLUMNS} for edge in created])
-        edge_ids = [*recorded, *(edge.id for edge in (*changed, *created))]
+        edge_ids = [edge.id for edge in (*changed, *created)]
         if self.outbox and edge_ids:
             await connection.execute(*outbox_write(edge_ids))
 
     @staticmethod
-    async def _start_earlier(connection: AsyncConnection, edge: Row, at: datetime) -> list[UUID]:
-        """``rules.start_earlier``, writing the end of the version the edge replaced at once;
-        returns that version's id, if any."""
-        found = (
-            await connection.execute(REPLACED_EDGE, {"source_id": edge.source_id, "target_id": edge.target_id, "valid_from": edge.valid_from})
-        ).first()
-        replaced = Row(dict(found._mapping)) if found is not None else None
-        start_earlier(edge, replaced, at)
-        if replaced is None:
-            return []
-        await connection.execute(END_EDGE, {"b_id": replaced.id, "b_valid_to": replaced.valid_to})
-        return [replaced.id]
+    async def _pair_versions(connection: AsyncConnection, source_id: UUID, target_id: UUID, versions: dict[UUID, Row], created: list[Row]) -> list[Row]:
+        """Every version of a pair: as this round left them where it read or made them, else as stored."""
+        stored = _rows(await connection.execute(PAIR_VERSIONS, {"source_id": source_id, "target_id": target_id}))
+        made = [edge for edge in created if (edge.source_id, edge.target_id) == (source_id, target_id)]
+        return [*(versions.setdefault(row.id, row) for row in stored), *made]
+
+
+def _edge_row(
+    source_id: UUID, source_type: str, target_id: UUID, target_type: str, columns: list[dict[str, Any]], valid_from: datetime,
+    valid_to: datetime | None, run_id: str,
+) -> Row:
+    return Row(
+        {"id": uuid4(), "source_id": source_id, "source_type": source_type, "target_id": target_id, "target_type": target_type,
+         "origin": ORIGIN, "columns": columns, "valid_from": valid_from, "valid_to": valid_to, "run_id": run_id}
+    )

@@ -22,7 +22,7 @@ from dlv.alerts import IngestAlerts
 from dlv.db.models import AssetAlias, DataAsset, LineageEdge, Process, Run
 from dlv.db.sql import pair_params, with_defaults
 from dlv.lineage import EdgeWriter
-from dlv.lineage.rules import advance_run, drop_stands, new_run, newer, revive, superseded
+from dlv.lineage.rules import advance_run, drop_stands, late_end, new_run, newer, revive, superseded
 from dlv.openlineage._facets import (
     ORIGIN,
     Applied,
@@ -104,8 +104,12 @@ class EventMapper:
             await self._lineage(process, event.inputs, event.outputs, at, run_id=run.run_id, fresh=fresh)
             if event.event_type == "COMPLETE":
                 await self.edges.retire_superseded(run, ORIGIN, at)
-        else:  # no longer the job's current lineage, but its datasets exist and enter its run's history
-            await self._datasets(named_datasets(event.inputs, event.outputs), at, fresh=False)
+        else:  # no longer the job's current lineage: its datasets exist, its edges enter history
+            counts, ends_by = late_end(at, await self.edges.later_completions(process.id, run.started_at))
+            if counts:
+                await self._lineage(process, event.inputs, event.outputs, at, run_id=run.run_id, fresh=False, superseded=True, ends_by=ends_by)
+            else:
+                await self._datasets(named_datasets(event.inputs, event.outputs), at, fresh=False)
         await record_run_datasets(self.session, run_datasets(event, self._seen))
         await self._health(process)
         applied.run = (process.id, run.run_id, run.state, previous)
@@ -163,10 +167,14 @@ class EventMapper:
     # --- datasets
 
     async def _lineage(
-        self, process: Process, inputs: list[Dataset], outputs: list[Dataset], at: datetime, *, run_id: str | None, fresh: bool
+        self, process: Process, inputs: list[Dataset], outputs: list[Dataset], at: datetime, *, run_id: str | None, fresh: bool,
+        superseded: bool = False, ends_by: datetime | None = None,
     ) -> None:
         assets = await self._datasets(named_datasets(inputs, outputs), at, fresh=fresh)
-        await self.edges.observe(observations(process.id, inputs, outputs, assets), touching=process.id, origin=ORIGIN, run_id=run_id, at=at)
+        await self.edges.observe(
+            observations(process.id, inputs, outputs, assets), touching=process.id, origin=ORIGIN, run_id=run_id, at=at,
+            superseded=superseded, ends_by=ends_by,
+        )
 
     async def _datasets(self, datasets: list[Dataset], at: datetime, *, fresh: bool) -> dict[Key, DataAsset]:
         """The live asset of every dataset (created if new, aliases followed), facets applied."""

@@ -89,8 +89,7 @@ def update_by_id(table: Any, columns: tuple[str, ...]) -> Any:
     return update(table).where(table.c.id == bindparam("b_id")).values({name: bindparam(f"b_{name}") for name in columns})
 
 
-END_EDGE = update_by_id(EDGES, ("valid_to",))
-REPLACED_EDGE = select(EDGES.c.id, EDGES.c.valid_from).where(
+REPLACED_EDGE = select(EDGES).where(
     EDGES.c.source_id == bindparam("source_id"), EDGES.c.target_id == bindparam("target_id"), EDGES.c.valid_to == bindparam("valid_from")
 )
 
