@@ -111,7 +111,7 @@ def main() -> None:
         url = postgres.create_database("bench")
         upgrade(url)
         asyncio.run(load_postgresql(url, graph))
-        for label, env in (("default (4 overall, 2 per caller, 2 s queue)", {}), ("opened wide (no bound)", WIDE_OPEN)):
+        for label, env in (("default (4 overall, 3 per caller, 2 s queue)", {}), ("opened wide (no bound)", WIDE_OPEN)):
             server, base = start_server(url, env)
             try:
                 result = asyncio.run(run(base, starts, args.seconds))

@@ -216,9 +216,11 @@ def report(args, loads, rates, edges) -> None:
         + ", ".join(f"{name} {fps:.0f} fps" for name, fps in rates.items())
         + " (requestAnimationFrame callbacks counted in the page during two seconds of mouse drag, then of wheel zoom; target >= 30).",
         "",
-        "First paint = both graph queries answered, laid out in the layout Web Worker (ELK up to 400 boxes, a linear-time layered layout past that), "
+        "First paint = both graph queries answered, laid out in the layout Web Worker (ELK up to 400 boxes, a linear-time layered layout past that and for grouped views), "
         "nodes on the canvas and the view fitted (past 400 nodes: centred on the start node at a readable zoom). Interactive = a zoom click has moved the viewport after that. "
-        "React Flow renders only the visible nodes (`onlyRenderVisibleElements`); past 300 nodes the explorer groups by namespace unless asked not to.",
+        "React Flow renders only the visible nodes (`onlyRenderVisibleElements`); past 300 nodes the explorer groups by namespace unless asked not to. "
+        "The graph requests leave when the app's first module runs, in parallel with the session check; the page mounts while the session is checked; "
+        "the first layout starts as soon as the graph arrives (the canvas picks it up by shape key, no second pass); ELK is loaded only when a small graph needs it.",
     ]
     print("\n".join(lines))
     if args.write_results:

@@ -51,7 +51,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     bulk_max_body_bytes: int = 50 * 1024 * 1024
     graph_query_timeout_seconds: float = 10.0
     graph_max_concurrent: int = 4
-    graph_max_concurrent_per_caller: int = 2
+    graph_max_concurrent_per_caller: int = 3
     graph_queue_seconds: float = 2.0
     cors_origins: str | None = None
     previous_secret_keys: str | None = None

@@ -7,11 +7,18 @@ login's JWT or an API token (``dlv_...``), told apart by that prefix.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import event as orm_event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.auth._api_tokens import TOKENS, RejectedToken, is_api_token
 from dlv.auth._guards import LOGIN_HINT, Principal
@@ -41,10 +48,49 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             claims = read_access_token(token, state.settings.secret_key, previous_secret_keys(state.settings))
         except InvalidToken as exc:
             raise NotAuthorizedException(f"Not logged in: {exc}.") from None
-        session = state.alchemy.provide_session(state, connection.scope)
-        user = await session.get(User, claims.user_id)
-        if user is None or not user.is_active:
+        known = await USERS.read(state.alchemy.get_session, state.settings.database_url, claims.user_id)
+        if known is None:
             raise NotAuthorizedException("Not logged in: this account no longer exists or is deactivated.")
-        if claims.credential_version != credential_version(user.password_hash):
+        if claims.credential_version != known.credential_version:
             raise NotAuthorizedException("Not logged in: the password was changed after this login; log in again.")
-        return AuthenticationResult(user=Principal(id=str(user.id), name=user.username, role=user.role), auth=token)
+        return AuthenticationResult(user=known.principal, auth=token)
+
+
+@dataclass(frozen=True)
+class KnownUser:
+    principal: Principal
+    credential_version: str
+
+
+class UserCache:
+    """Logged-in users checked recently, per process and database (as ``TokenCache`` does for
+    API tokens): every request of a login would otherwise read its user, on the request's
+    own session, which then holds a pooled connection for the whole request, waiting ones
+    included. User writes in this process clear the cache at once (ORM events); a password
+    change, deactivation or deletion made by another process is seen within ``TTL`` seconds."""
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, UUID], tuple[float, KnownUser | None]] = {}
+        for change in ("after_insert", "after_update", "after_delete"):
+            orm_event.listen(User, change, self.clear)
+
+    def clear(self, *_: Any) -> None:
+        self._known.clear()
+
+    async def read(self, sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]], database: str, user_id: UUID) -> KnownUser | None:
+        """The active user with this id (None: no such user, or deactivated)."""
+        key = (database, user_id)
+        loaded_at, known = self._known.get(key, (float("-inf"), None))
+        if time.monotonic() - loaded_at > self.TTL:
+            async with sessions() as session:
+                user = await session.get(User, user_id)
+            known = None
+            if user is not None and user.is_active:
+                known = KnownUser(Principal(id=str(user.id), name=user.username, role=user.role), credential_version(user.password_hash))
+            self._known[key] = (time.monotonic(), known)
+        return known
+
+
+USERS = UserCache()

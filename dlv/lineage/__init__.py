@@ -13,7 +13,8 @@ from dlv.lineage._controllers import (
 from dlv.lineage._graph import LineageGraph
 from dlv.lineage._edges import LATER_COMPLETIONS, PAIR_VERSIONS, RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
-from dlv.lineage._service import AssetService, ProcessService, bulk_upsert
+from dlv.lineage._bulk import bulk_upsert
+from dlv.lineage._service import AssetService, ProcessService
 from dlv.lib.http_policy import BODY_LIMIT_SETTING
 
 

@@ -42,7 +42,8 @@ from dlv.lineage._schemas import (
 )
 from dlv.lineage._search import search
 from dlv.lineage._edges import EdgeService
-from dlv.lineage._service import AssetService, ProcessService, bulk_upsert
+from dlv.lineage._bulk import bulk_upsert
+from dlv.lineage._service import AssetService, ProcessService
 from dlv.lineage.deps import EDGES, LINEAGE_GRAPH
 
 _LIST_FILTERS = {

@@ -169,9 +169,10 @@ class LineageGraph:
             for node in nodes:
                 node.fields = sorted(fields_by_node.get(node.id, ()))
         edges = [self._edge(hop.id, hop.source_id, hop.target_id, mappings) for hop in traversal.edges]
+        hidden: list[UUID] = []
         if hide:
-            nodes, edges = self._fold(start, nodes, traversal, hide, mappings)
-        return Graph(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source)
+            nodes, edges, hidden = self._fold(start, nodes, traversal, hide, mappings)
+        return Graph(nodes=nodes, edges=edges, truncated=traversal.truncated, source=traversal.source, hidden=hidden)
 
     @staticmethod
     def _edge(
@@ -187,11 +188,11 @@ class LineageGraph:
         traversal: Traversal,
         hide: HideFilter,
         mappings: dict[UUID, tuple[str, list[ColumnMapping]]],
-    ) -> tuple[list[GraphNode], list[GraphEdge]]:
+    ) -> tuple[list[GraphNode], list[GraphEdge], list[UUID]]:
         hidden = {node.id for node in nodes if node.id not in start.ids and hide.hides(node)}
         folded = fold_hidden([node.id for node in nodes], traversal.edges, hidden)
         edges = [self._edge(item.id, item.source_id, item.target_id, mappings, item.via) for item in folded]
-        return [node for node in nodes if node.id not in hidden], edges
+        return [node for node in nodes if node.id not in hidden], edges, sorted(hidden, key=str)
 
     async def run_graph(self, run_id: str, *, columns: bool) -> Graph:
         """What one OpenLineage run touched: its process, what it read and wrote, and the edges

@@ -235,6 +235,8 @@ class Graph(msgspec.Struct):
     edges: list[GraphEdge]
     truncated: bool
     source: str
+    # The ids of the nodes the hide_* filters took out, so a client can say how many it hid.
+    hidden: list[UUID] = msgspec.field(default_factory=list)
 
 
 class Paths(msgspec.Struct):

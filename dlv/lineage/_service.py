@@ -1,20 +1,17 @@
-"""Lineage writes: assets, processes and bulk upserts (edges: ``dlv.lineage._edges``)."""
+"""Lineage writes: assets and processes (edges: ``dlv.lineage._edges``; bulk upserts: ``dlv.lineage._bulk``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.db.models import ASSET, PROCESS, DataAsset, Node, Process
+from dlv.db.models import DataAsset, Node, Process
 from dlv.lib.exceptions import BadRequest, Conflict, NotFound
 from dlv.lineage._edges import EdgeWriter, now
-from dlv.lineage._schemas import AssetCreate, ProcessCreate
 from dlv.lineage.rules import to_builtins
 
 Entity = TypeVar("Entity", DataAsset, Process)
@@ -115,43 +112,3 @@ class ProcessService(_EntityService[Process]):
 
     repository_type = Repo
     entity_label = "process"
-
-
-async def bulk_upsert(session: AsyncSession, assets: Sequence[AssetCreate], processes: Sequence[ProcessCreate], edges: Sequence[Any]) -> dict[str, dict[str, int]]:
-    """Upsert everything by natural key; the caller's transaction makes it all or nothing."""
-    counts = {name: {"created": 0, "updated": 0} for name in ("assets", "processes", "edges")}
-    ids: dict[tuple[str, str, str], UUID] = {}
-    asset_service, process_service = AssetService(session=session), ProcessService(session=session)
-    for label, service, rows, kind in (
-        ("assets", asset_service, assets, ASSET),
-        ("processes", process_service, processes, PROCESS),
-    ):
-        for index, row in enumerate(rows):
-            try:
-                item, created = await service.upsert_from(row)
-            except BadRequest as exc:
-                raise BadRequest(f"{label}[{index}] ({row.namespace}/{row.name}): {exc.detail}", field=f"{label}[{index}]") from None
-            counts[label]["created" if created else "updated"] += 1
-            ids[(kind, row.namespace, row.name)] = item.id
-    writer = EdgeWriter(session)
-    for index, edge in enumerate(edges):
-        ends = []
-        for end in (edge.source, edge.target):
-            key = (end.type, end.namespace, end.name)
-            if key not in ids:
-                service = asset_service if end.type == ASSET else process_service
-                found = await service.find(end.namespace, end.name)
-                if found is None or found.deleted_at is not None:
-                    raise BadRequest(
-                        f"edges[{index}]: no {end.type} {end.namespace}/{end.name}; add it to the "
-                        f"{'assets' if end.type == ASSET else 'processes'} of this request or create it first.",
-                        field=f"edges[{index}]",
-                    )
-                ids[key] = found.id
-            ends.append((ids[key], end.type))
-        try:
-            _, created = await writer.add(ends[0], ends[1], edge.columns, edge.origin)
-        except BadRequest as exc:
-            raise BadRequest(f"edges[{index}]: {exc.detail}", field=f"edges[{index}]") from None
-        counts["edges"]["created" if created else "updated"] += 1
-    return counts

@@ -35,9 +35,6 @@ async def provide_lineage_graph(
     store = FallbackGraphStore(Neo4jGraphStore(driver), sql) if driver else sql
     measured = measured_store(metrics, store, db_session.get_bind().dialect.name)
     caller = f"{request.user.kind}:{request.user.id}" if request.user is not None else f"address:{request.client.host if request.client else ''}"
-    # Logging in read the user on this session: give its connection back to the pool while
-    # the request waits, or waiting requests would hold every connection the gate is saving.
-    await db_session.close()
     async with graph_gate.slot(caller):
         yield LineageGraph(db_session, measured, timeout=settings.graph_query_timeout_seconds)
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_PASSWORD, log_in, screenshot
+from tests.e2e.explorer import entity_id, lineage_node, open_explorer
 from tests.e2e.lineage_data import AIRFLOW, SHOP, WAREHOUSE
 from tests.integration.openlineage.conftest import run_event
 
@@ -34,19 +35,7 @@ def event_parts(live_server) -> None:
         api.post("/api/lineage/bulk", json=body).raise_for_status()
 
 
-def _id(live_server, name: str) -> str:
-    with live_server.api() as api:
-        hits = api.get("/api/search", params={"q": name, "limit": 50}).json()["items"]
-    return next(hit["id"] for hit in hits if hit["name"] == name)
-
-
-def _node(page, name: str):
-    return page.locator(f'[data-testid="lineage-node"][data-name="{name}"]')
-
-
-def _open(page, live_server, name: str, query: str = "") -> None:
-    log_in(page, "admin", ADMIN_PASSWORD, f"/ui/lineage?node={_id(live_server, name)}{query}")
-    expect(_node(page, name)).to_be_visible()
+_id, _node, _open = entity_id, lineage_node, open_explorer
 
 
 def test_labels_are_the_shortest_unique_suffix_with_a_place_chip_and_the_full_name_on_hover(page, live_server) -> None:
@@ -186,7 +175,8 @@ def test_all_paths_between_two_tables(page, live_server) -> None:
 
 def test_hiding_jobs_keeps_the_paths_through_them(page, live_server) -> None:
     _open(page, live_server, "analytics.marts.fct_revenue", "&up=4")
-    page.get_by_role("button", name="Hide jobs").click()
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_role("checkbox", name="Show jobs").uncheck()
     expect(_node(page, "dbt_build_marts")).to_have_count(0)
     expect(_node(page, "analytics.staging.stg_orders")).to_be_visible()
     expect(page.locator(".react-flow__edge.folded").first).to_be_attached()
@@ -249,6 +239,6 @@ def test_the_toolbar_fits_one_row_at_1440_px(page, live_server) -> None:
     toolbar = page.get_by_role("toolbar", name="Lineage controls")
     assert toolbar.bounding_box()["height"] < 56
     right_edge = page.viewport_size["width"]
-    for name in ("Export", "Save as dashboard", "Impact", "Hide jobs", "Columns"):
+    for name in ("Export", "Save as dashboard", "Impact", "Filters", "Columns"):
         box = toolbar.get_by_role("button", name=name, exact=True).bounding_box()
         assert box["x"] + box["width"] <= right_edge, name

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
-import { ErrorState, Loading } from "../components/feedback";
+import { ErrorState } from "../components/feedback";
 import { useAuth } from "./AuthContext";
 
 /** Sends anonymous visitors (or ones whose token expired) to login, remembering the page. */
@@ -11,7 +11,9 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     const next = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`/login?next=${next}${sessionExpired ? "&expired=1" : ""}`} replace />;
   }
-  if (meStatus === "pending") return <Loading>Opening your session…</Loading>;
+  // While the session is checked the page already mounts (and asks for its data with the same
+  // token): a stale token answers 401 there too and lands on login. Admin-only controls wait
+  // for the answer (isAdmin is false until then).
   if (meStatus === "error")
     return (
       <div className="page">

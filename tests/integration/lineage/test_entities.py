@@ -143,6 +143,40 @@ async def test_bulk_upserts_by_natural_key(client, admin_headers) -> None:
     assert owners == {"src": "team-a", "dst": None}
 
 
+async def test_a_large_bulk_upsert_keeps_history_and_refers_to_rows_of_the_same_request(client, admin_headers) -> None:
+    """Thousands of rows in one request: a name sent twice updates what the first row made, a
+    re-sent edge with other columns replaces the old version (kept for as_of), a deleted
+    asset named again comes back, edges may name assets stored before."""
+    before = (await client.post("/api/lineage/assets", json={"namespace": WAREHOUSE, "name": "old"}, headers=admin_headers)).json()
+    assert (await client.delete(f"/api/lineage/assets/{before['id']}", headers=admin_headers)).status_code == 204
+    stored = await client.post("/api/lineage/assets", json={"namespace": WAREHOUSE, "name": "stored"}, headers=admin_headers)
+    assert stored.status_code == 201
+
+    def edge(source: str, target: str, field: str) -> dict:
+        return {"source": {"type": "asset", "namespace": WAREHOUSE, "name": source}, "target": {"type": "process", "namespace": "dbt", "name": target},
+                "columns": [{"source_field": field, "target_field": field}]}
+
+    assets = [{"namespace": WAREHOUSE, "name": f"t{index}"} for index in range(1500)]
+    body = {
+        "assets": [*assets, {"namespace": WAREHOUSE, "name": "t0", "owner": "team-b"}, {"namespace": WAREHOUSE, "name": "old"}],
+        "processes": [{"namespace": "dbt", "name": f"m{index}"} for index in range(1500)],
+        "edges": [*(edge(f"t{index}", f"m{index}", "id") for index in range(1500)), edge("stored", "m0", "id"), edge("old", "m1", "id")],
+    }
+    first = await client.post("/api/lineage/bulk", json=body, headers=admin_headers)
+    body["edges"][0] = edge("t0", "m0", "amount")
+    second = await client.post("/api/lineage/bulk", json=body, headers=admin_headers)
+
+    assert first.status_code == 200, first.text
+    assert first.json() == {"assets": {"created": 1500, "updated": 2}, "processes": {"created": 1500, "updated": 0}, "edges": {"created": 1502, "updated": 0}}
+    assert second.json()["edges"] == {"created": 0, "updated": 1502}
+    t0 = (await client.get("/api/lineage/assets", params={"searchString": "t0"}, headers=admin_headers)).json()["items"]
+    assert [item["owner"] for item in t0 if item["name"] == "t0"] == ["team-b"]
+    revived = await client.get(f"/api/lineage/assets/{before['id']}", headers=admin_headers)
+    assert revived.json()["deleted_at"] is None
+    history = await client.get("/api/lineage/edges", params={"source_id": t0[0]["id"], "include_retired": True}, headers=admin_headers)
+    assert sorted((item["columns"][0]["target_field"], item["valid_to"] is None) for item in history.json()["items"]) == [("amount", True), ("id", False)]
+
+
 async def test_bulk_with_one_bad_row_names_it_and_stores_nothing(client, admin_headers, session_factory) -> None:
     body = {
         "assets": [{"namespace": WAREHOUSE, "name": "src"}, {"namespace": WAREHOUSE, "name": "dst"}],

@@ -74,6 +74,8 @@ async def test_hiding_processes_keeps_the_paths_as_direct_edges_with_a_via_count
     assert set(lineage.names(graph)) == {"raw", "staged", "mart"}
     assert lineage.edge_names(graph) == {("raw", "staged"), ("staged", "mart")}
     assert all(edge["via"] == 1 for edge in graph["edges"])
+    unfiltered = await lineage.graph("raw", direction="downstream", depth=4)
+    assert unfiltered["hidden"] == []
 
 
 async def test_hiding_a_namespace_folds_a_chain_of_hidden_nodes_into_one_edge(lineage: GraphBuilder) -> None:
@@ -87,6 +89,9 @@ async def test_hiding_a_namespace_folds_a_chain_of_hidden_nodes_into_one_edge(li
     assert {edge["via"] for edge in by_namespace["edges"] if edge.get("via")} == {1}
     assert lineage.edge_names(by_namespace) == {("raw", "p_load"), ("p_load", "p_model")}
     assert set(lineage.names(by_owner)) == {"raw", "staged", "mart"}
+    # What was taken out is named, so the UI can say how many nodes a filter hides.
+    assert sorted(by_namespace["hidden"]) == sorted(lineage.ids[name] for name in ("staged", "mart"))
+    assert sorted(by_owner["hidden"]) == sorted(lineage.ids[name] for name in ("p_load", "p_model"))
 
 
 async def test_a_filter_with_an_unknown_health_is_refused_naming_it(lineage: GraphBuilder) -> None:

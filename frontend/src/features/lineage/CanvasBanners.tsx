@@ -2,7 +2,7 @@ import type { UseQueryResult } from "@tanstack/react-query";
 import type { Graph, GraphNode } from "../../api/types";
 import { formatTime } from "../../components/feedback";
 import type { MergedGraph } from "./graphModel";
-import type { GroupBy } from "./grouping";
+import { groupTitles, type GroupBy } from "./grouping";
 import type { ExplorerState } from "./state";
 
 interface BannerProps {
@@ -46,6 +46,23 @@ function PathsNote({ pathEnds, paths, onClear }: Pick<BannerProps, "pathEnds" | 
   );
 }
 
+/** The groups opened in place, each with a way to close it again (back where it was). */
+function OpenGroups({ state, update, graph, groupBy, catalogNames }: BannerProps) {
+  const titles = groupTitles(graph, groupBy, catalogNames);
+  const open = state.openGroups.filter((id) => titles.has(id));
+  if (!open.length) return null;
+  return (
+    <Banner testId="open-groups">
+      Opened:
+      {open.map((id) => (
+        <button key={id} className="btn btn-sm" aria-label={`Collapse group ${titles.get(id)}`} title={`Close ${titles.get(id)} back into one box`} onClick={() => update({ openGroups: state.openGroups.filter((item) => item !== id) })}>
+          {titles.get(id)} ✕
+        </button>
+      ))}
+    </Banner>
+  );
+}
+
 /** Notes over the canvas: what it starts from, how it is grouped, which paths or column are
  * lit, and the moment shown when it is not now. */
 export function CanvasBanners(props: BannerProps) {
@@ -66,6 +83,7 @@ export function CanvasBanners(props: BannerProps) {
           <button className="btn btn-sm" onClick={() => update({ groupBy: "none" })}>Show all {graph.nodes.length} nodes</button>
         </Banner>
       )}
+      {groupBy !== "none" && state.openGroups.length > 0 && <OpenGroups {...props} />}
       <PathsNote pathEnds={props.pathEnds} paths={props.paths} onClear={props.onClearPaths} />
       {trace && (
         <Banner testId="trace-note">
@@ -74,7 +92,13 @@ export function CanvasBanners(props: BannerProps) {
           <button className="btn btn-sm btn-ghost" onClick={onClearTrace}>Clear</button>
         </Banner>
       )}
-      {state.asOf && (
+      {state.runId && (
+        <Banner testId="run-note" tone="warn">
+          What run <span className="mono">{state.runId.slice(0, 8)}</span> touched: its process, what it read and wrote.
+          <button className="btn btn-sm btn-ghost" onClick={() => update({ runId: null })}>Back to the live graph</button>
+        </Banner>
+      )}
+      {state.asOf && !state.runId && (
         <Banner testId="as-of-note" tone="warn">
           The graph as it was on {formatTime(state.asOf)}.
           <button className="btn btn-sm btn-ghost" onClick={() => update({ asOf: null })}>Back to now</button>

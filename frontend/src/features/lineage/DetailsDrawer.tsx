@@ -1,10 +1,14 @@
+import { useState } from "react";
 import { Link } from "react-router";
 import type { GraphEdge, GraphNode } from "../../api/types";
 import { ErrorState, Loading, RelativeTime, StatusBadge } from "../../components/feedback";
 import { ResizablePanel } from "../../components/ResizablePanel";
 import { useEntityDetails } from "./api";
+import { RunsTab } from "./RunsTab";
+import type { RunActions } from "./RunView";
+import { VersionsTab } from "./VersionsTab";
 
-interface DrawerProps {
+interface DrawerProps extends RunActions {
   entity: GraphNode;
   incoming: GraphEdge[];
   names: Map<string, string>;
@@ -19,9 +23,22 @@ interface DrawerProps {
   onPathTo: () => void;
 }
 
-export function DetailsDrawer({ entity, incoming, names, isRoot, pathFrom, onClose, onFocus, onHide, onImpact, onPathFrom, onPathTo }: DrawerProps) {
-  const details = useEntityDetails(entity.id, entity.type);
-  const mappings = incoming.flatMap((edge) => (edge.columns ?? []).map((column) => ({ ...column, from: names.get(edge.source_id) ?? "" })));
+type Tab = "details" | "history";
+
+/** Details, and the entity's history: a process's runs, an asset's versions. */
+function DrawerTabs({ entity, tab, onTab }: { entity: GraphNode; tab: Tab; onTab: (tab: Tab) => void }) {
+  const history = entity.type === "process" ? "Runs" : "Versions";
+  return (
+    <div className="tabs" role="tablist" aria-label="Details sections">
+      <button role="tab" aria-selected={tab === "details"} onClick={() => onTab("details")}>Details</button>
+      <button role="tab" aria-selected={tab === "history"} onClick={() => onTab("history")}>{history}</button>
+    </div>
+  );
+}
+
+export function DetailsDrawer(props: DrawerProps) {
+  const { entity, isRoot, pathFrom, onClose, onFocus, onHide, onImpact, onPathFrom, onPathTo, onFocusAsset, onShowOnGraph } = props;
+  const [tab, setTab] = useState<Tab>("details");
   return (
     <ResizablePanel side="right" overlay storageKey="dlv.details-width" defaultWidth={380} label={`Details of ${entity.name}`} testId="details-drawer">
       <div className="side-panel-header">
@@ -57,7 +74,21 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, pathFrom, onClo
           </button>
         )}
       </div>
+      <DrawerTabs entity={entity} tab={tab} onTab={setTab} />
       <div className="side-panel-body">
+        {tab === "details" && <DetailsBody {...props} />}
+        {tab === "history" && entity.type === "process" && <RunsTab processId={entity.id} onFocusAsset={onFocusAsset} onShowOnGraph={onShowOnGraph} />}
+        {tab === "history" && entity.type !== "process" && <VersionsTab assetId={entity.id} onFocusAsset={onFocusAsset} onShowOnGraph={onShowOnGraph} />}
+      </div>
+    </ResizablePanel>
+  );
+}
+
+function DetailsBody({ entity, incoming, names }: DrawerProps) {
+  const details = useEntityDetails(entity.id, entity.type);
+  const mappings = incoming.flatMap((edge) => (edge.columns ?? []).map((column) => ({ ...column, from: names.get(edge.source_id) ?? "" })));
+  return (
+    <>
         {details.isPending && <Loading />}
         {details.isError && <ErrorState error={details.error} onRetry={() => void details.refetch()} />}
         {details.data && (
@@ -126,7 +157,6 @@ export function DetailsDrawer({ entity, incoming, names, isRoot, pathFrom, onClo
             </table>
           </section>
         )}
-      </div>
-    </ResizablePanel>
+    </>
   );
 }

@@ -10,20 +10,18 @@ import { useCatalogNames, useFieldTrace, useImpact, useLineageGraph, usePaths } 
 import { CanvasBanners } from "./CanvasBanners";
 import { DetailsDrawer } from "./DetailsDrawer";
 import { ExplorerToolbar, GraphCount } from "./ExplorerToolbar";
-import { mergeGraphs, type MergedGraph } from "./graphModel";
-import type { GroupBy } from "./grouping";
+import { mergeGraphs, withoutHidden } from "./graphModel";
+import { effectiveGroupBy, type GroupBy } from "./grouping";
 import { ImpactPanel } from "./ImpactPanel";
 import type { Positions } from "./layout";
 import { LineageCanvas } from "./LineageCanvas";
-import { warmUpLayout } from "./layoutClient";
+import { startLayoutWorker } from "./layoutClient";
 import { CanvasActionsContext, type CanvasActions } from "./nodes";
 import { expansionKey, toggled, useExplorerState, type ExplorerState } from "./state";
 import { useEmphasis } from "./useEmphasis";
 import "./lineage.css";
 
 const DEFAULT_IMPACT_DEPTH = 10;
-/** Past this many nodes single boxes stop being readable at a size that fits the screen. */
-export const GROUP_THRESHOLD = 300;
 
 /** The dashboard named in the URL is applied once: its settings go into the URL state, its
  * node positions are pinned and its viewport restored. */
@@ -51,13 +49,6 @@ function useDashboardLayout(state: ExplorerState, update: (patch: Partial<Explor
   return { dashboard, pinned, setPinned, viewport };
 }
 
-/** The canvas graph without the nodes the user hid (and their edges). */
-function withoutHidden(graph: MergedGraph | null, hidden: string[]): MergedGraph | null {
-  if (!graph || !hidden.length) return graph;
-  const gone = new Set(hidden);
-  return { ...graph, nodes: graph.nodes.filter((node) => !gone.has(node.id)), edges: graph.edges.filter((edge) => !gone.has(edge.source_id) && !gone.has(edge.target_id)) };
-}
-
 /** Stable callbacks for the nodes (through context), reading the latest state by ref. */
 function useCanvasActions(state: ExplorerState, update: (patch: Partial<ExplorerState>) => void, setTrace: (trace: { id: string; field: string } | null) => void): CanvasActions {
   const latest = useRef(state);
@@ -68,8 +59,9 @@ function useCanvasActions(state: ExplorerState, update: (patch: Partial<Explorer
       hide: (id) => update({ hidden: [...latest.current.hidden, id] }),
       toggleGroup: (groupId) => update({ openGroups: toggled(latest.current.openGroups, groupId) }),
       traceField: (id, field) => setTrace({ id, field }),
+      canExpand: !state.runId,
     }),
-    [update, setTrace],
+    [update, setTrace, state.runId],
   );
 }
 
@@ -98,7 +90,7 @@ function Explorer() {
     [lineage.graph, paths.data, traced.data],
   );
   const visible = useMemo(() => withoutHidden(graph, state.hidden), [graph, state.hidden]);
-  const groupBy: GroupBy = state.groupBy ?? (visible && visible.nodes.length > GROUP_THRESHOLD ? "namespace" : "none");
+  const groupBy: GroupBy = effectiveGroupBy(state.groupBy, visible?.nodes.length ?? 0);
   const emphasis = useEmphasis(traced.data, paths.data, impact.data, graph?.nodes);
   const waitingForDashboard = Boolean(state.dashboardId && dashboard.isPending);
   const names = useMemo(() => new Map((graph?.nodes ?? []).map((node) => [node.id, node.name])), [graph]);
@@ -108,8 +100,13 @@ function Explorer() {
     setPinned({});
     setTrace(null);
     setPathEnds({ from: null, to: null });
-    update({ rootId, expanded: [], hidden: [], openGroups: [], impactId: null, groupBy: null }, { push: true });
+    update({ rootId, expanded: [], hidden: [], openGroups: [], impactId: null, groupBy: null, runId: null }, { push: true });
   };
+  const showRun = (runId: string | null, processId?: string) =>
+    update(runId ? { runId, rootId: processId ?? state.rootId, expanded: [], openGroups: [], impactId: null } : { runId: null }, { push: true });
+  // The run picker offers the runs of the process in focus: the one selected, else the start.
+  const rootNode = graph?.nodes.find((node) => node.id === state.rootId);
+  const focusedProcess = [selected, rootNode].find((node) => node?.type === "process") ?? null;
   const pickHit = (hit: SearchHit) => startAt(hit.id);
   const onMoved = useCallback((id: string, position: { x: number; y: number }) => setPinned((current) => ({ ...current, [id]: position })), [setPinned]);
   const locate = (id: string, type: string) => {
@@ -134,7 +131,7 @@ function Explorer() {
   return (
     <CanvasActionsContext.Provider value={actions}>
       <div className="explorer">
-        <ExplorerToolbar state={state} update={update} groupBy={groupBy} visible={visible} isFetching={lineage.isFetching} onPick={pickHit}>
+        <ExplorerToolbar state={state} update={update} groupBy={groupBy} graph={graph} visible={visible} isFetching={lineage.isFetching} onPick={pickHit} focusedProcess={focusedProcess} onRun={showRun}>
           {state.dashboardId && dashboard.data && <span className="badge plain badge-accent" title="Open dashboard">{dashboard.data.name}</span>}
           {state.rootId && (
             <AdminOnly>
@@ -228,6 +225,8 @@ function Explorer() {
               onImpact={() => update({ impactId: selected.id })}
               onPathFrom={() => setPathEnds({ from: selected, to: null })}
               onPathTo={() => setPathEnds((ends) => ({ ...ends, to: selected }))}
+              onFocusAsset={startAt}
+              onShowOnGraph={showRun}
             />
           )}
         </div>
@@ -261,8 +260,8 @@ function reportRendered(info: { nodes: number; layoutMs: number }) {
   performance.mark("dlv:graph-rendered", { detail: info });
 }
 
-// The worker loads while the session and the graph are fetched.
-warmUpLayout();
+// The worker starts while the session and the graph are fetched.
+startLayoutWorker();
 
 export default function ExplorerPage() {
   return (

@@ -1,11 +1,14 @@
 import type { SearchHit } from "../../api/types";
 import { useState } from "react";
-import { Spinner, formatTime } from "../../components/feedback";
+import { Spinner } from "../../components/feedback";
+import type { GraphNode } from "../../api/types";
 import { ExportMenu } from "./ExportMenu";
+import { FiltersMenu } from "./FiltersMenu";
 import type { MergedGraph } from "./graphModel";
 import type { GroupBy } from "./grouping";
 import { SearchBox } from "./SearchBox";
-import { MAX_DEPTH, toggled, type ExplorerState } from "./state";
+import { RunPicker } from "./RunPicker";
+import { MAX_DEPTH, type ExplorerState } from "./state";
 
 function DepthInput({ id, label, words, value, onChange }: { id: string; label: string; words: string; value: number; onChange: (value: number) => void }) {
   return (
@@ -28,6 +31,11 @@ function DepthInput({ id, label, words, value, onChange }: { id: string; label: 
   );
 }
 
+/** "1/6/26, 10:00 AM": short enough for the one-row toolbar (the note over the canvas says it in full). */
+function formatShortTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+}
+
 /** `2026-11-06T10:00` (the input's local time) <-> an ISO instant for as_of=. */
 function toLocalInput(iso: string | null): string {
   if (!iso) return "";
@@ -41,7 +49,7 @@ function AsOfPicker({ value, onChange }: { value: string | null; onChange: (iso:
   return (
     <div className="menu-anchor">
       <button className={`btn btn-sm nowrap ${value ? "btn-warn" : ""}`} aria-expanded={open} onClick={() => setOpen(!open)} title="Show the lineage as it was at another moment">
-        {value ? `As of ${formatTime(value)}` : "Now"}
+        {value ? `As of ${formatShortTime(value)}` : "Now"}
       </button>
       {open && (
         <div className="menu card as-of-menu">
@@ -77,7 +85,12 @@ interface ToolbarProps {
   state: ExplorerState;
   update: (patch: Partial<ExplorerState>, options?: { push?: boolean }) => void;
   groupBy: GroupBy;
+  /** The whole canvas graph, and the part shown (without the nodes the user hid). */
+  graph: MergedGraph | null;
   visible: MergedGraph | null;
+  /** The process whose runs the run picker offers. */
+  focusedProcess: GraphNode | null;
+  onRun: (runId: string | null, processId?: string) => void;
   isFetching: boolean;
   onPick: (hit: SearchHit) => void;
   children?: React.ReactNode;
@@ -89,6 +102,9 @@ export function GraphCount({ state, update, graph, visible }: Pick<ToolbarProps,
     <div className="graph-count-note">
       <span className="subtle nowrap" data-testid="graph-count">
           {visible.nodes.length} nodes · {visible.edges.length} edges
+          {(graph.hidden?.length ?? 0) > 0 && (
+            <span title="Nodes the filters fold away (paths through them stay as edges)"> · {graph.hidden!.length} filtered out</span>
+          )}
           {state.hidden.length > 0 && (
             <button className="link-button inline" onClick={() => update({ hidden: [] })} title="Show the nodes you hid again">
               {" "}· {state.hidden.length} hidden
@@ -100,8 +116,7 @@ export function GraphCount({ state, update, graph, visible }: Pick<ToolbarProps,
   );
 }
 
-export function ExplorerToolbar({ state, update, groupBy, visible, isFetching, onPick, children }: ToolbarProps) {
-  const hidingJobs = state.hideKinds.includes("process");
+export function ExplorerToolbar({ state, update, groupBy, graph, visible, isFetching, onPick, focusedProcess, onRun, children }: ToolbarProps) {
   return (
     <div className="explorer-toolbar" role="toolbar" aria-label="Lineage controls">
       <SearchBox onPick={onPick} autoFocus={!state.rootId} />
@@ -118,18 +133,17 @@ export function ExplorerToolbar({ state, update, groupBy, visible, isFetching, o
           <button className="btn btn-sm" aria-pressed={state.columns} onClick={() => update({ columns: !state.columns })} title="Table or column level">
             Columns
           </button>
-          <button className="btn btn-sm" aria-pressed={hidingJobs} onClick={() => update({ hideKinds: toggled(state.hideKinds, "process") })} title="Hide jobs, keeping the paths through them">
-            Hide jobs
-          </button>
+          <FiltersMenu state={state} update={update} graph={graph} />
           <button className="btn btn-sm" aria-pressed={Boolean(state.impactId)} onClick={() => update({ impactId: state.impactId ? null : state.rootId })}>
             Impact
           </button>
-          <AsOfPicker value={state.asOf} onChange={(asOf) => update({ asOf })} />
+          <AsOfPicker value={state.asOf} onChange={(asOf) => update({ asOf, runId: null })} />
+          <RunPicker process={focusedProcess} runId={state.runId} onRun={onRun} />
         </>
       )}
       <span className="spacer" />
       {isFetching && <Spinner label="Loading lineage" />}
-      {visible && <ExportMenu graph={visible} name="lineage" />}
+      {visible && graph && <ExportMenu graph={graph} name="lineage" />}
       {children}
     </div>
   );

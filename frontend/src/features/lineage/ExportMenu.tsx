@@ -1,8 +1,8 @@
 import { useState } from "react";
-import { useReactFlow, type Node } from "@xyflow/react";
+import { useReactFlow, useStoreApi, type Node } from "@xyflow/react";
 import { saveBlob } from "../../api/client";
 import { reportError } from "../../components/alerts";
-import { toDlvJson, toEdgeCsv, toOpenLineage, toSvg, type DrawnNode } from "./exporters";
+import { inView, subgraph, toDlvJson, toEdgeCsv, toOpenLineage, toSvg, type DrawnNode } from "./exporters";
 import type { MergedGraph } from "./graphModel";
 import type { EntityData, GroupData } from "./nodes";
 
@@ -31,16 +31,36 @@ async function svgToPng(svg: string, width: number, height: number): Promise<Blo
   return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("The browser could not draw the PNG."))), "image/png"));
 }
 
-/** Exports what the canvas shows: pictures (SVG, PNG, with edges), the graph as DLV JSON,
- * its edges as CSV (a row per column mapping) and OpenLineage job events. */
+type Scope = "visible" | "whole";
+
+/** The graph node ids a drawn box stands for: its own, or a closed group's members. */
+function standsFor(node: Node): string[] {
+  return node.type === "nodeGroup" ? (node.data as GroupData).members : [node.id];
+}
+
+/** Exports either the visible part (what is on screen now: after filters, hidden nodes, closed
+ * groups and the viewport) or the whole graph loaded on the canvas: pictures (SVG, PNG, with
+ * edges), DLV JSON, a CSV edge list (a row per column mapping) and OpenLineage job events. */
 export function ExportMenu({ graph, name }: { graph: MergedGraph; name: string }) {
   const flow = useReactFlow();
+  const store = useStoreApi();
   const [open, setOpen] = useState(false);
-  const picture = () => {
-    const nodes = flow.getNodes().map(drawn);
-    const edges = flow.getEdges().map((edge) => ({ source: edge.source, target: edge.target, label: typeof edge.label === "string" ? edge.label : undefined }));
-    return toSvg(nodes, edges);
+  const [scope, setScope] = useState<Scope>("visible");
+  const drawnNodes = (): Node[] => {
+    const all = flow.getNodes();
+    if (scope === "whole") return all;
+    const { width, height, transform: [x, y, zoom] } = store.getState();
+    const view = { x: -x / zoom, y: -y / zoom, width: width / zoom, height: height / zoom };
+    const shown = new Set(inView(all.map(drawn), view).map((node) => node.id));
+    return all.filter((node) => shown.has(node.id));
   };
+  const picture = () => {
+    const nodes = drawnNodes();
+    const ids = new Set(nodes.map((node) => node.id));
+    const edges = flow.getEdges().filter((edge) => ids.has(edge.source) && ids.has(edge.target));
+    return toSvg(nodes.map(drawn), edges.map((edge) => ({ source: edge.source, target: edge.target, label: typeof edge.label === "string" ? edge.label : undefined })));
+  };
+  const data = () => (scope === "whole" ? graph : subgraph(graph, new Set(drawnNodes().flatMap(standsFor))));
   const run = async (format: string) => {
     setOpen(false);
     try {
@@ -50,9 +70,10 @@ export function ExportMenu({ graph, name }: { graph: MergedGraph; name: string }
         const [, , width, height] = /viewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"/.exec(svg)!.slice(1).map(Number);
         saveBlob(await svgToPng(svg, width, height), `${name}.png`);
       }
-      if (format === "json") saveBlob(new Blob([toDlvJson(graph)], { type: "application/json" }), `${name}.dlv.json`);
-      if (format === "csv") saveBlob(new Blob([toEdgeCsv(graph)], { type: "text/csv" }), `${name}-edges.csv`);
-      if (format === "openlineage") saveBlob(new Blob([JSON.stringify(toOpenLineage(graph), null, 2)], { type: "application/json" }), `${name}.openlineage.json`);
+      const part = data();
+      if (format === "json") saveBlob(new Blob([toDlvJson(part)], { type: "application/json" }), `${name}.dlv.json`);
+      if (format === "csv") saveBlob(new Blob([toEdgeCsv(part)], { type: "text/csv" }), `${name}-edges.csv`);
+      if (format === "openlineage") saveBlob(new Blob([JSON.stringify(toOpenLineage(part), null, 2)], { type: "application/json" }), `${name}.openlineage.json`);
     } catch (failure) {
       reportError(`Export failed: ${(failure as Error).message}`);
     }
@@ -63,7 +84,14 @@ export function ExportMenu({ graph, name }: { graph: MergedGraph; name: string }
         Export
       </button>
       {open && (
-        <ul className="menu card" role="menu" aria-label="Export the visible graph">
+        <ul className="menu card" role="menu" aria-label="Export">
+          <li className="export-scope" role="radiogroup" aria-label="What to export">
+            {([["visible", "Visible part"], ["whole", "Whole graph"]] as const).map(([value, label]) => (
+              <label key={value} title={value === "visible" ? "What is on screen: after filters, hidden nodes, closed groups and the viewport" : "Every node loaded on the canvas"}>
+                <input type="radio" name="export-scope" checked={scope === value} onChange={() => setScope(value)} /> {label}
+              </label>
+            ))}
+          </li>
           {[["png", "PNG image"], ["svg", "SVG image"], ["json", "DLV JSON"], ["csv", "CSV edge list"], ["openlineage", "OpenLineage JSON"]].map(([format, label]) => (
             <li key={format}>
               <button role="menuitem" className="menu-item" onClick={() => void run(format)}>

@@ -18,8 +18,9 @@ import type { GraphNode } from "../../api/types";
 import { canvasShape, flowEdges, flowNodes, placer, type CanvasShape, type Emphasis } from "./canvasModel";
 import type { MergedGraph } from "./graphModel";
 import type { GroupBy } from "./grouping";
+import { placeInPlace, type Placed } from "./inPlace";
 import type { Box, Positions } from "./layout";
-import { layoutGraph } from "./layoutClient";
+import { layoutGraph, warmUpElk } from "./layoutClient";
 import { NODE_WIDTH, nodeTypes, type EntityData } from "./nodes";
 
 const LARGE_GRAPH = 400;
@@ -89,15 +90,34 @@ function useIdleFlag(ready: boolean): boolean {
   return idle;
 }
 
-/** Lays the shape out in the worker whenever the set of boxes or links changes. */
+interface LaidOut extends Placed {
+  key: string;
+  ms: number;
+  /** Groups opened or closed in place: nothing else moved, so the view is not fitted again. */
+  inPlace: boolean;
+}
+
+/** Lays the shape out in the worker whenever the set of boxes or links changes, except when
+ * only groups opened or closed: then the rest stays where it was (placeInPlace). */
 function useLayout(shape: CanvasShape) {
-  const [layout, setLayout] = useState<{ key: string; positions: Positions; ms: number } | null>(null);
+  const [layout, setLayout] = useState<LaidOut | null>(null);
+  const last = useRef<LaidOut | null>(null);
+  const memory = useRef<Positions>({});
   useEffect(() => {
     let cancelled = false;
+    const done = (positions: Positions, ms: number, inPlace: boolean) => {
+      if (cancelled) return;
+      last.current = { key: shape.key, shape, positions, ms, inPlace };
+      setLayout(last.current);
+    };
+    const kept = last.current && placeInPlace(last.current, shape, memory.current);
+    if (kept) {
+      done(kept, 0, true);
+      return;
+    }
+    memory.current = {};
     const started = performance.now();
-    void layoutGraph(shape.boxes, shape.links).then((positions) => {
-      if (!cancelled) setLayout({ key: shape.key, positions, ms: performance.now() - started });
-    });
+    void layoutGraph(shape).then((positions) => done(positions, performance.now() - started, false));
     return () => {
       cancelled = true;
     };
@@ -117,6 +137,8 @@ export function LineageCanvas(props: CanvasProps) {
   );
   const layout = useLayout(shape);
   const mapShown = useIdleFlag(layout !== null);
+  // Once the canvas is up and the browser idle, ELK loads for the small graphs to come.
+  useEffect(() => void (mapShown && warmUpElk()), [mapShown]);
   const fittedKey = useRef<string | null>(null);
   const restoredViewport = useRef<Viewport | null>(null);
 
@@ -140,6 +162,7 @@ export function LineageCanvas(props: CanvasProps) {
     const frame = requestAnimationFrame(() => {
       // Marked here, not before: a re-render that cancels this frame must schedule it again.
       fittedKey.current = layout.key;
+      if (layout.inPlace) return;
       if (viewport && restoredViewport.current !== viewport) {
         restoredViewport.current = viewport;
         void flow.setViewport(viewport);

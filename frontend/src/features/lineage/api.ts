@@ -2,17 +2,22 @@ import { useMemo, useRef } from "react";
 import { keepPreviousData, useQueries, useQuery, type QueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { AssetRead, Direction, Graph, ProcessRead } from "../../api/types";
+import { hideFiltersOf, hideQuery, type HideFilters } from "./filters";
 import { mergeGraphs, type MergedGraph } from "./graphModel";
 import { expansionRequests, readState, type ExplorerState } from "./state";
 
 /** Every lineage query key, for the hooks below and for the live-events invalidation. */
 export const lineageKeys = {
   graphs: ["graph"] as const,
-  graph: (request: GraphRequest) => ["graph", request] as const,
+  graph: (request: GraphRequest | RunGraphRequest) => ["graph", request] as const,
   entities: ["entity"] as const,
   entity: (type: string, id: string) => ["entity", type, id] as const,
   impacts: ["impact"] as const,
   impact: (nodeId: string | null, depth: number) => ["impact", nodeId, depth] as const,
+  runs: (processId: string, page: number) => ["runs", processId, page] as const,
+  run: (runId: string) => ["run", runId] as const,
+  versions: (assetId: string, page: number) => ["versions", assetId, page] as const,
+  versionDiff: (assetId: string, fromRunId: string, toRunId: string) => ["version-diff", assetId, fromRunId, toRunId] as const,
   pathsAll: ["paths"] as const,
   paths: (fromId: string, toId: string, asOf: string | null) => ["paths", fromId, toId, asOf] as const,
   fieldTraces: ["field-trace"] as const,
@@ -26,7 +31,11 @@ export const lineageKeys = {
 export interface GraphOptions {
   columns: boolean;
   asOf: string | null;
-  hideKinds: string[];
+  hide: HideFilters;
+}
+interface RunGraphRequest {
+  runId: string;
+  columns: boolean;
 }
 interface GraphRequest extends GraphOptions {
   nodeId: string;
@@ -35,14 +44,14 @@ interface GraphRequest extends GraphOptions {
 }
 
 function graphQuery(request: GraphRequest) {
-  const { nodeId, direction, depth, columns, asOf, hideKinds } = request;
+  const { nodeId, direction, depth, columns, asOf, hide } = request;
   const query = {
     node_id: nodeId,
     direction,
     depth,
     columns,
     ...(asOf ? { as_of: asOf } : {}),
-    ...(hideKinds.length ? { hide_kinds: hideKinds } : {}),
+    ...hideQuery(hide),
   };
   return {
     queryKey: lineageKeys.graph(request),
@@ -50,6 +59,15 @@ function graphQuery(request: GraphRequest) {
     staleTime: 60_000,
     // Changing depth or columns keeps the current canvas until the new answer arrives.
     placeholderData: keepPreviousData,
+  };
+}
+
+/** What one run touched (graph?run_id=), in place of the live graph. */
+function runGraphQuery(runId: string, columns: boolean) {
+  return {
+    queryKey: lineageKeys.graph({ runId, columns }),
+    queryFn: () => unwrap<Graph>(api.GET("/api/lineage/graph", { params: { query: { run_id: runId, columns } } })),
+    staleTime: 60_000,
   };
 }
 
@@ -73,10 +91,11 @@ function combineGraphs(results: GraphResult[]) {
  * plus one hop from every expanded node on the side it was expanded, merged. */
 /** The graph requests the canvas of this state is made of: the root's upstream and
  * downstream cones, and one hop from each expanded node. */
-function canvasQueries(state: ExplorerState) {
+export function canvasQueries(state: ExplorerState) {
   const { rootId, upstreamDepth, downstreamDepth, expanded } = state;
   if (!rootId) return [];
-  const options: GraphOptions = { columns: state.columns, asOf: state.asOf, hideKinds: state.hideKinds };
+  if (state.runId) return [runGraphQuery(state.runId, state.columns)];
+  const options: GraphOptions = { columns: state.columns, asOf: state.asOf, hide: hideFiltersOf(state) };
   return [
     graphQuery({ nodeId: rootId, direction: "upstream", depth: upstreamDepth, ...options }),
     graphQuery({ nodeId: rootId, direction: "downstream", depth: downstreamDepth, ...options }),
@@ -88,6 +107,8 @@ function canvasQueries(state: ExplorerState) {
  * being checked, not after (a stale session answers 401 here as it would there). */
 export function prefetchExplorerGraph(client: QueryClient, search: string): void {
   for (const query of canvasQueries(readState(new URLSearchParams(search)))) void client.prefetchQuery(query);
+  // Its first layout starts when the graph arrives, while React is still mounting the page.
+  void import("./earlyLayout").then(({ layOutEarly }) => layOutEarly(client, search));
 }
 
 export function useLineageGraph(state: ExplorerState): {

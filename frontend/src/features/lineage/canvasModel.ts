@@ -26,6 +26,9 @@ export interface CanvasShape {
   links: Link[];
   /** Changes exactly when the layout must run again. */
   key: string;
+  /** Closed groups on the canvas: a handful of summary boxes, laid out without ELK. */
+  quick: boolean;
+  groupBy: GroupBy;
 }
 
 /** Column view: the asset's own field list when the graph has it, else the columns its
@@ -45,7 +48,7 @@ export function canvasShape(graph: MergedGraph, options: CanvasOptions): CanvasS
   ];
   const links = view.links.map(({ id, source, target }) => ({ id, source, target }));
   const key = `${boxes.map((box) => `${box.id}:${box.height}`).sort().join(",")}|${links.map((link) => link.id).sort().join(",")}`;
-  return { view, labels: uniqueSuffixes(view.entities), fields, boxes, links, key };
+  return { view, labels: uniqueSuffixes(view.entities), fields, boxes, links, key, quick: view.groups.length > 0, groupBy: options.groupBy };
 }
 
 export function chipOf(node: GraphNode, catalogNames: Map<string, string>): string {
@@ -95,12 +98,14 @@ export function flowNodes(input: FlowInput): Node[] {
     } satisfies EntityData,
   }));
   const groupLit = new Set([...(emphasis?.ids ?? [])].map((id) => shape.view.shownAs.get(id)));
+  const members = new Map<string, string[]>();
+  for (const [id, shownAs] of shape.view.shownAs) if (shownAs !== id) (members.get(shownAs) ?? members.set(shownAs, []).get(shownAs)!).push(id);
   const groups: Node[] = shape.view.groups.map((group) => ({
     id: group.id,
     type: "nodeGroup",
     position: place(group.id),
     ...size.get(group.id),
-    data: { group, emphasis: emphasis ? (groupLit.has(group.id) ? "highlighted" : "dimmed") : "normal" } satisfies GroupData,
+    data: { group, emphasis: emphasis ? (groupLit.has(group.id) ? "highlighted" : "dimmed") : "normal", members: members.get(group.id) ?? [] } satisfies GroupData,
   }));
   return [...entities, ...groups];
 }
@@ -115,13 +120,18 @@ export function transformationClasses(columns: ColumnMapping[] | null | undefine
   return [types.has("DIRECT") ? "tx-direct" : "tx-indirect", ...(subtype ? [`tx-${subtype.toLowerCase().replace(/[^a-z_]/g, "")}`] : [])];
 }
 
-function linkLabel(link: ViewLink, columns: boolean): string | undefined {
+/** Counts between groups, one label per pair: edges both ways between two boxes have their
+ * middles at the same spot, so one says both counts ("→508 ←486") and the other none. */
+function linkLabel(link: ViewLink, columns: boolean, counts: Map<string, number>): string | undefined {
+  const back = counts.get(`${link.target}->${link.source}`);
+  if (back && (link.count > 1 || back > 1)) return link.source < link.target ? `→${link.count} ←${back}` : undefined;
   if (link.count > 1) return String(link.count);
   if (link.edge?.via) return `via ${link.edge.via}`;
   return columns ? describeMappings(link.edge?.columns) : undefined;
 }
 
 export function flowEdges(links: ViewLink[], emphasis: Emphasis | null, columns: boolean): Edge[] {
+  const counts = new Map(links.filter((link) => !link.edge).map((link) => [`${link.source}->${link.target}`, link.count]));
   return links.map((link) => {
     const lit = emphasis?.ids.has(link.source) && emphasis.ids.has(link.target);
     const classes = [
@@ -136,7 +146,7 @@ export function flowEdges(links: ViewLink[], emphasis: Emphasis | null, columns:
       markerEnd: EDGE_MARKER,
       className: classes.join(" ") || undefined,
       animated: Boolean(lit),
-      label: linkLabel(link, columns),
+      label: linkLabel(link, columns, counts),
       labelBgPadding: [4, 2] as [number, number],
       labelBgBorderRadius: 4,
     };

@@ -1,5 +1,5 @@
 import type { GraphNode } from "../../api/types";
-import { toEdgeCsv, toOpenLineage, toSvg } from "./exporters";
+import { inView, subgraph, toEdgeCsv, toOpenLineage, toSvg } from "./exporters";
 
 const node = (id: string, type: string, name: string): GraphNode => ({ id, type, namespace: "pg", name, kind: type === "process" ? "spark" : "table", depth: 0, health: "ok" });
 const graph = {
@@ -35,4 +35,15 @@ test("the SVG draws every box and an arrowed curve for every edge between drawn 
   expect(svg.match(/<rect /g)).toHaveLength(3); // the background and two boxes
   expect(svg.match(/marker-end/g)).toHaveLength(1);
   expect(svg).toContain("&#60;a&#62;");
+});
+
+test("the visible part is what the viewport shows, with the edges between what it shows", () => {
+  const box = (id: string, x: number) => ({ id, x, y: 0, width: 100, height: 50 });
+  const shown = inView([box("a", 0), box("b", 150), box("c", 400)], { x: 120, y: -10, width: 200, height: 100 });
+  expect(shown.map((node) => node.id)).toEqual(["b"]);
+  const node = (id: string) => ({ id, type: "asset", namespace: "pg://x", name: id, kind: "table", depth: 0, health: "ok" });
+  const graph = { nodes: ["a", "b", "c"].map(node), edges: [{ id: "ab", source_id: "a", target_id: "b" }, { id: "bc", source_id: "b", target_id: "c" }], truncated: false };
+  const part = subgraph(graph, new Set(["a", "b"]));
+  expect(part.nodes.map((item) => item.id)).toEqual(["a", "b"]);
+  expect(part.edges.map((edge) => edge.id)).toEqual(["ab"]);
 });

@@ -18,6 +18,27 @@ export interface DrawnEdge {
   label?: string;
 }
 
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The drawn boxes that show, wholly or partly, inside the viewport (flow coordinates). */
+export function inView<T extends Rect>(nodes: T[], view: Rect): T[] {
+  return nodes.filter((node) => node.x < view.x + view.width && node.x + node.width > view.x && node.y < view.y + view.height && node.y + node.height > view.y);
+}
+
+/** The part of the graph made of these node ids, with the edges between them. */
+export function subgraph(graph: MergedGraph, ids: ReadonlySet<string>): MergedGraph {
+  return {
+    nodes: graph.nodes.filter((node) => ids.has(node.id)),
+    edges: graph.edges.filter((edge) => ids.has(edge.source_id) && ids.has(edge.target_id)),
+    truncated: graph.truncated,
+  };
+}
+
 const PRODUCER = "https://github.com/dlv/dlv";
 const JOB_EVENT_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent";
 const COLUMN_LINEAGE_SCHEMA = "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json";

@@ -4,6 +4,8 @@ export interface MergedGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
   truncated: boolean;
+  /** Nodes the hide_* filters folded away (their ids), for the count on the canvas. */
+  hidden?: string[];
 }
 
 /** Union of several graph answers (upstream cone, downstream cone, expanded neighbourhoods);
@@ -12,9 +14,11 @@ export function mergeGraphs(graphs: (MergedGraph | Graph | undefined)[]): Merged
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
   let truncated = false;
+  const hidden = new Set<string>();
   for (const graph of graphs) {
     if (!graph) continue;
     truncated ||= graph.truncated;
+    for (const id of graph.hidden ?? []) hidden.add(id);
     for (const node of graph.nodes) {
       const known = nodes.get(node.id);
       if (!known || node.depth < known.depth) nodes.set(node.id, node);
@@ -25,7 +29,16 @@ export function mergeGraphs(graphs: (MergedGraph | Graph | undefined)[]): Merged
       if (!known || (!known.columns && edge.columns)) edges.set(edge.id, edge);
     }
   }
-  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+  // A node hidden by one part's filter can still be shown by another part as its start.
+  for (const id of nodes.keys()) hidden.delete(id);
+  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated, hidden: [...hidden] };
+}
+
+/** The canvas graph without the nodes the user hid (and their edges). */
+export function withoutHidden(graph: MergedGraph | null, hidden: string[]): MergedGraph | null {
+  if (!graph || !hidden.length) return graph;
+  const gone = new Set(hidden);
+  return { ...graph, nodes: graph.nodes.filter((node) => !gone.has(node.id)), edges: graph.edges.filter((edge) => !gone.has(edge.source_id) && !gone.has(edge.target_id)) };
 }
 
 /** The columns each node takes part in through column-level lineage (what it receives and

@@ -4,6 +4,14 @@ import { namespaceChip } from "./labels";
 
 export type GroupBy = "none" | "namespace" | "catalog" | "parent";
 
+/** Past this many nodes single boxes stop being readable at a size that fits the screen. */
+export const GROUP_THRESHOLD = 300;
+
+/** The grouping in force: the one chosen, else by namespace past GROUP_THRESHOLD nodes. */
+export function effectiveGroupBy(chosen: GroupBy | null, nodes: number): GroupBy {
+  return chosen ?? (nodes > GROUP_THRESHOLD ? "namespace" : "none");
+}
+
 export interface NodeGroup {
   id: string;
   label: string;
@@ -84,4 +92,14 @@ export function groupGraph(graph: MergedGraph, groupBy: GroupBy, open: ReadonlyS
     links.set(id, link);
   }
   return { entities, groups: [...groups.values()], links: [...links.values()], shownAs };
+}
+
+/** The full title of each group the graph's nodes fall in (for naming open groups). */
+export function groupTitles(graph: MergedGraph, groupBy: GroupBy, catalogNames: Map<string, string>): Map<string, string> {
+  const titles = new Map<string, string>();
+  for (const node of graph.nodes) {
+    const key = groupKey(node, groupBy, catalogNames);
+    if (key && !titles.has(key.id)) titles.set(key.id, key.title);
+  }
+  return titles;
 }

@@ -37,10 +37,10 @@ export function warmUpElk(): Promise<unknown> {
 
 /** Left-to-right layered layout: data flows from sources on the left to consumers on the
  * right. Runs in the layout worker (layoutClient.ts), never on the page's thread. */
-export async function computeLayout(boxes: Box[], links: Link[]): Promise<Positions> {
+export async function computeLayout(boxes: Box[], links: Link[], quick = false): Promise<Positions> {
   const known = new Set(boxes.map((box) => box.id));
   const usable = links.filter((link) => known.has(link.source) && known.has(link.target));
-  if (boxes.length > ELK_LIMIT) return quickLayeredLayout(boxes, usable);
+  if (quick || boxes.length > ELK_LIMIT) return quickLayeredLayout(boxes, usable);
   const result = await (await loadElk()).layout({
     id: "root",
     layoutOptions: {

@@ -19,15 +19,41 @@ function layoutWorker(): Worker {
   return worker;
 }
 
-/** Starts the worker (and its ELK) ahead of the first layout, while the graph is fetched. */
-export function warmUpLayout(): void {
+/** Starts the worker (3 kB) while the session and the graph are fetched. ELK (1.4 MB) is not
+ * loaded then: on two busy cores parsing it slows the page's own start, and large graphs and
+ * grouped views never use it. */
+export function startLayoutWorker(): void {
+  layoutWorker();
+}
+
+/** Loads ELK in the worker ahead of a first small-graph layout (when the browser is idle). */
+export function warmUpElk(): void {
   layoutWorker().postMessage({ id: -1, boxes: [], links: [], warmUp: true } satisfies LayoutRequest);
 }
 
-export function layoutGraph(boxes: Box[], links: Link[]): Promise<Positions> {
+export interface LayoutInput {
+  key: string;
+  boxes: Box[];
+  links: Link[];
+  quick: boolean;
+}
+
+// The last few layouts asked for, by shape key: the explorer's start asks for its first
+// layout as soon as the graph arrives (earlyLayout.ts), and the canvas picks the same answer
+// up when it mounts instead of laying out a second time.
+const recent = new Map<string, Promise<Positions>>();
+const RECENT = 4;
+
+export function layoutGraph(input: LayoutInput): Promise<Positions> {
+  const known = recent.get(input.key);
+  if (known) return known;
   const id = nextId++;
-  return new Promise((resolve, reject) => {
+  const positions = new Promise<Positions>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    layoutWorker().postMessage({ id, boxes, links } satisfies LayoutRequest);
+    layoutWorker().postMessage({ id, boxes: input.boxes, links: input.links, quick: input.quick } satisfies LayoutRequest);
   });
+  recent.set(input.key, positions);
+  if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+  positions.catch(() => recent.delete(input.key));
+  return positions;
 }

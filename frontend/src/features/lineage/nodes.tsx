@@ -18,8 +18,10 @@ export interface CanvasActions {
   hide: (id: string) => void;
   toggleGroup: (groupId: string) => void;
   traceField: (id: string, field: string) => void;
+  /** False on a run's graph: it is what the run touched, there is no hop further to show. */
+  canExpand: boolean;
 }
-export const CanvasActionsContext = createContext<CanvasActions>({ toggleExpand: () => {}, hide: () => {}, toggleGroup: () => {}, traceField: () => {} });
+export const CanvasActionsContext = createContext<CanvasActions>({ toggleExpand: () => {}, hide: () => {}, toggleGroup: () => {}, traceField: () => {}, canExpand: true });
 
 export interface EntityData extends Record<string, unknown> {
   entity: GraphNode;
@@ -41,6 +43,8 @@ export type EntityFlowNode = Node<EntityData, "entity">;
 export interface GroupData extends Record<string, unknown> {
   group: NodeGroup;
   emphasis: "normal" | "highlighted" | "dimmed";
+  /** The ids of the graph nodes the closed group stands for (for exporting what is seen). */
+  members: string[];
 }
 export type GroupFlowNode = Node<GroupData, "nodeGroup">;
 
@@ -77,8 +81,9 @@ function breakable(label: string) {
 }
 
 function SideToggle({ entity, side, open }: { entity: GraphNode; side: Side; open: boolean }) {
-  const { toggleExpand } = useContext(CanvasActionsContext);
+  const { toggleExpand, canExpand } = useContext(CanvasActionsContext);
   const words = side === "up" ? "upstream" : "downstream";
+  if (!canExpand) return null;
   return (
     <button
       className={`expand-toggle side-${side} nodrag`}

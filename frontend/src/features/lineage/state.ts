@@ -26,6 +26,13 @@ export interface ExplorerState {
   openGroups: string[];
   /** Kinds the server folds away, keeping the paths through them (hide_kinds=). */
   hideKinds: string[];
+  /** Namespaces, tags, owners and health values folded away the same way (hide_*=). */
+  hideNamespaces: string[];
+  hideTags: string[];
+  hideOwners: string[];
+  hideHealth: string[];
+  /** An OpenLineage runId: the canvas shows what that run touched instead of the live graph. */
+  runId: string | null;
   impactId: string | null;
   dashboardId: string | null;
   /** ISO instant: the graph as it was then. */
@@ -51,6 +58,11 @@ export function readState(params: URLSearchParams): ExplorerState {
     groupBy: group && GROUPINGS.includes(group) ? group : null,
     openGroups: list(params.get("open")),
     hideKinds: list(params.get("hide_kinds")),
+    hideNamespaces: list(params.get("hide_namespaces")),
+    hideTags: list(params.get("hide_tags")),
+    hideOwners: list(params.get("hide_owners")),
+    hideHealth: list(params.get("hide_health")),
+    runId: params.get("run"),
     impactId: params.get("impact"),
     dashboardId: params.get("dashboard"),
     asOf: params.get("as_of"),
@@ -70,6 +82,11 @@ export function writeState(state: ExplorerState): URLSearchParams {
   put("group", state.groupBy);
   put("open", state.openGroups.join(","));
   put("hide_kinds", state.hideKinds.join(","));
+  put("hide_namespaces", state.hideNamespaces.join(","));
+  put("hide_tags", state.hideTags.join(","));
+  put("hide_owners", state.hideOwners.join(","));
+  put("hide_health", state.hideHealth.join(","));
+  put("run", state.runId);
   put("impact", state.impactId);
   put("as_of", state.asOf);
   return params;
