@@ -155,10 +155,29 @@ def cpu_seconds() -> dict[str, float]:
     return totals
 
 
-async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: int) -> tuple[float, dict[str, float]]:
+# With --alert-rules: enabled rules of every kind ingestion evaluates, matching everything and
+# sending nowhere, so the figure is what evaluating them costs when nothing fires.
+ALERT_RULES = ("run_failed", "schema_changed", "quality_failed")
+
+
+async def add_alert_rules(url: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.executemany(
+            "INSERT INTO alert_rules (id, name, enabled, kind, condition, scope, channel_ids, notify_downstream_owners, created_at, updated_at)"
+            " VALUES ($1, $2, true, $3, $4::jsonb, '{}'::jsonb, '[]'::jsonb, true, now(), now())",
+            [(uuid.uuid4(), f"bench {kind}", kind, json.dumps({"kind": kind})) for kind in ALERT_RULES],
+        )
+    finally:
+        await connection.close()
+
+
+async def run_dlv(server: PostgresServer, streams: list[list[bytes]], workers: int, alert_rules: bool = False) -> tuple[float, dict[str, float]]:
     """Seconds for the measured events, and the CPU seconds each side spent on them."""
     url = server.create_database(f"bench_dlv_{len(streams)}")
     await asyncio.to_thread(upgrade, url, "heads")
+    if alert_rules:
+        await add_alert_rules(url)
     env = {**os.environ, "DLV_DATABASE_URL": url, "DLV_SECRET_KEY": "b" * 48, "DLV_DATA_DIR": str(server.workdir), "DLV_LOG_LEVEL": "WARNING"}
     token = subprocess.run([sys.executable, "-m", "dlv.cli", "token", "create", "bench"], env=env, capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
@@ -314,6 +333,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", default="8,16,32", help="requests in flight; a comma-separated list runs each")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    parser.add_argument("--alert-rules", action="store_true", help="enable alert rules that match every event but never fire")
     args = parser.parse_args()
     rows, sizes, measured_total = [], [], 0
     with PostgresServer() as server:
@@ -321,7 +341,7 @@ async def main() -> None:
             streams = workload(args.events, args.jobs, concurrency)
             measured = sum(len(stream[WARM_UP:]) for stream in streams)
             sizes.append(sum(len(body) for stream in streams for body in stream) / sum(len(stream) for stream in streams))
-            dlv_seconds, dlv_cpu = await run_dlv(server, streams, args.workers)
+            dlv_seconds, dlv_cpu = await run_dlv(server, streams, args.workers, args.alert_rules)
             floor_seconds, floor_cpu = await run_floor(server, streams)
             dlv_rate, floor_rate = measured / dlv_seconds, measured / floor_seconds
             dlv, floor = ({name: value * 1000 / measured for name, value in cpu.items()} for cpu in (dlv_cpu, floor_cpu))

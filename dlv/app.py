@@ -22,6 +22,7 @@ from advanced_alchemy.extensions.litestar import (
 
 from dlv import __version__
 from dlv.api_docs import render_plugins, swagger_assets
+from dlv.alerts import AlertEventController, AlertsPlugin, ChannelController, RuleController
 from dlv.audit import AuditActorMiddleware, AuditController
 from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
 from dlv.config import Settings, load_settings
@@ -143,6 +144,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.plugins.append(SQLAlchemyPlugin(config=alchemy))
         # After SQLAlchemy, so scheduled checks stop before the database engine is disposed.
         app_config.plugins.append(HealthChecksPlugin())
+        app_config.plugins.append(AlertsPlugin())
         connectors = Connectors.from_settings(self.settings)
         # One broker per process: SSE subscribers of this process hear changes made in it (and,
         # with DLV_REDIS_URL, in every other process).
@@ -159,6 +161,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([DashboardController, EventController, ui_router()])
         app_config.route_handlers.extend([AuditController, HistoryController, swagger_assets()])
         app_config.route_handlers.extend(MARQUEZ_CONTROLLERS)
+        app_config.route_handlers.extend([ChannelController, RuleController, AlertEventController])
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)

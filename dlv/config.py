@@ -58,6 +58,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     password_min_length: int = 12
     log_format: LogFormat = "json"
     trusted_proxies: str | None = None
+    # Alerts (dlv.alerts): the SMTP server e-mail channels send through, how often the
+    # dispatcher delivers and evaluates freshness, and the address links in alerts start with.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "dlv@localhost"
+    smtp_starttls: bool = False
+    alert_dispatch_interval_seconds: float = 2.0
+    public_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -182,6 +192,19 @@ def _check_limits(settings: Settings) -> None:
     if not 8 <= settings.password_min_length <= 1024:
         raise SettingsError(f"DLV_PASSWORD_MIN_LENGTH={settings.password_min_length} is not valid: expected 8 to 1024.")
     _check_proxies(settings)
+    _check_alerts(settings)
+
+
+def _check_alerts(settings: Settings) -> None:
+    # Freshness is evaluated on the dispatcher's ticks, and must be at least every 30 s.
+    if not 0.1 <= settings.alert_dispatch_interval_seconds <= 30:
+        raise SettingsError(
+            f"DLV_ALERT_DISPATCH_INTERVAL_SECONDS={settings.alert_dispatch_interval_seconds} is not valid: expected 0.1 to 30 seconds."
+        )
+    if not 1 <= settings.smtp_port <= 65535:
+        raise SettingsError(f"DLV_SMTP_PORT={settings.smtp_port} is not valid: expected a port between 1 and 65535.")
+    if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"DLV_PUBLIC_URL={settings.public_url!r} is not valid: expected the http(s):// address users open DLV at.")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

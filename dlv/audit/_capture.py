@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from dlv.connectors import TestReport
-from dlv.db.models import ApiToken, AuditEntry, Dashboard, DataAsset, LineageEdge, Node, Process, User
+from dlv.db.models import AlertChannel, AlertRule, ApiToken, AuditEntry, Dashboard, DataAsset, LineageEdge, Node, Process, User
 
 AUDIT_ACTOR = "audit_actor"
 AUDIT_REQUEST_ID = "audit_request_id"
@@ -121,6 +121,8 @@ AUDITED: dict[type, Audited] = {
         "lineage_edge", lambda row: f"{row.get('source_id')} -> {row.get('target_id')}", ends_with=("valid_to", "retire")
     ),
     Dashboard: Audited("dashboard", _named),
+    AlertChannel: Audited("alert_channel", _named, secrets={"encrypted_secrets": "secrets"}),
+    AlertRule: Audited("alert_rule", _named),
 }
 ENTITY_NAME_MAX = AuditEntry.__table__.c.entity_name.type.length
 ENTITY_TYPES = tuple(sorted({audited.entity_type for audited in AUDITED.values()}))

@@ -18,6 +18,7 @@ from dlv.connectors._catalog import (
 )
 from dlv.connectors._checklist import Checklist, Step, StepError, TestReport, describe_error, run_checklist, seconds
 from dlv.connectors._network import NetworkPolicy, blocked_reason, endpoint, reach, resolve_allowed
+from dlv.connectors._pinned import pinned_transport
 from dlv.connectors._registry import NodeTypeRegistry, PluginError, collect_node_types, load_node_types, load_plugin_manager
 from dlv.connectors._ssh import (
     SSHTunnel,
@@ -66,6 +67,7 @@ __all__ = [
     "hookimpl",
     "load_node_types",
     "load_plugin_manager",
+    "pinned_transport",
     "reach",
     "resolve_allowed",
     "run_checklist",

@@ -37,7 +37,7 @@ logger = logging.getLogger("dlv.leadership")
 
 # Advisory lock keys: one per duty, and one for creating the first admin (see take_turns);
 # the migration lock is dlv.db.migrate.MIGRATION_LOCK_ID, 0x444C56.
-LOCK_KEYS = {"projector": 0x444C5601, "scheduler": 0x444C5602, "first admin": 0x444C5603}
+LOCK_KEYS = {"projector": 0x444C5601, "scheduler": 0x444C5602, "first admin": 0x444C5603, "alerts": 0x444C5604}
 # How often a follower tries to take the lock and a leader checks its connection: the
 # longest a duty stays without a leader after its process dies.
 RETRY_SECONDS = 2.0

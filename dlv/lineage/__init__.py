@@ -39,6 +39,7 @@ __all__ = [
     "AssetService",
     "ColumnMapping",
     "EdgeWriter",
+    "LineageGraph",
     "Field",
     "LineageGraph",
     "ProcessService",

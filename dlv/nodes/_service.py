@@ -14,6 +14,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import ColumnElement, column, delete, exists, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
+from dlv import alerts
 from dlv.connectors import TestReport
 from dlv.db.models import Node, NodeCheck
 from dlv.lib.crypto import SecretsUnreadable
@@ -114,6 +115,7 @@ class NodeService(SQLAlchemyAsyncRepositoryService[Node]):
     async def record_check(self, node: Node, report: TestReport, trigger: str) -> NodeCheck:
         """Store a test result on the node and in its history."""
         checked_at = datetime.now(timezone.utc)
+        await alerts.node_error(self._session, node.id, node.status, report.status, report.message, checked_at)
         node.status = report.status
         node.status_message = report.message
         node.last_checked_at = checked_at

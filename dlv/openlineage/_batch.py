@@ -26,6 +26,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from dlv.alerts import IngestAlerts
 from dlv.db.sql import pair_params, with_defaults
 from dlv.graph import outbox_enabled, outbox_write
 from dlv.lineage import LATER_COMPLETIONS, PAIR_VERSIONS, RETIRE_SUPERSEDED, SUPERSEDED_EDGES, superseded_params
@@ -165,12 +166,14 @@ class BatchMapper:
         self.session = session
         self.outbox = outbox_enabled(session)
         self.sql = statements(session.bind.dialect.name)
+        self.alerts = IngestAlerts(session)
 
     async def apply(self, events: Sequence[RunEvent]) -> list[Applied]:
         applied: dict[int, Applied] = {}
         connection = await self.session.connection()
         for indexes in rounds(events):
             applied.update(zip(indexes, await self._round(connection, [events[index] for index in indexes])))
+        await self.alerts.fire(applied.values())
         return [applied[index] for index in range(len(events))]
 
     async def _round(self, connection: AsyncConnection, events: list[RunEvent]) -> list[Applied]:
@@ -274,7 +277,7 @@ class BatchMapper:
             if datasets is None:
                 step.applied.complete = not (step.event.inputs or step.event.outputs)
                 continue
-            live = live_assets(datasets, assets, step.event.event_time)
+            live = live_assets(datasets, assets, step.event.event_time, self.alerts)
             await link_nodes(self.session, datasets, live)
             step.live = live
             step.applied.resolved([*step.event.inputs, *step.event.outputs], asset_ids)

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from dlv.alerts import IngestAlerts
 from dlv.db.models import AssetAlias, DataAsset, LineageEdge, Process, Run
 from dlv.db.sql import pair_params, with_defaults
 from dlv.lineage import EdgeWriter
@@ -70,8 +71,14 @@ class EventMapper:
         self.sql = statements(session.bind.dialect.name)
         # Every dataset name resolved to an asset by the current event (dropped ones too).
         self._seen: dict[Key, UUID] = {}
+        self.alerts = IngestAlerts(session)
 
     async def apply(self, event: Event) -> Applied:
+        applied = await self._apply(event)
+        await self.alerts.fire([applied])
+        return applied
+
+    async def _apply(self, event: Event) -> Applied:
         applied = Applied()
         self._seen = {}
         if isinstance(event, DatasetEvent):
@@ -188,7 +195,7 @@ class EventMapper:
             await self.session.execute(INSERT_ASSETS, with_defaults(ASSETS, rows, NEW_ASSET_COLUMNS))
             assets.update(await self._find_assets(missing))
         self._seen.update({item: asset.id for item, asset in assets.items()})
-        live = live_assets(datasets, assets, at)
+        live = live_assets(datasets, assets, at, self.alerts)
         await self._aliases(datasets, assets)
         await link_nodes(self.session, datasets, live)
         for dataset in datasets:
@@ -269,13 +276,15 @@ class EventMapper:
         return True
 
 
-def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime) -> dict[Key, Any]:
+def live_assets(datasets: list[Dataset], assets: dict[Key, Any], at: datetime, alerts: IngestAlerts) -> dict[Key, Any]:
     """The live asset of each dataset an event at ``at`` names (``rules.revive``), with the
-    event's facets applied where they are the newest (``rules.newer``). Assets are models or rows."""
+    event's facets applied where they are the newest (``rules.newer``); ``alerts`` sees each
+    asset before its facets change. Assets are models or rows."""
     live: dict[Key, Any] = {}
     for dataset in datasets:
         asset = assets[key(dataset)]
         if revive(asset, at):
             live[key(dataset)] = asset
+        alerts.watch(asset)
         dataset_facets(asset, dataset, at)
     return live

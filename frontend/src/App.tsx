@@ -19,6 +19,9 @@ const NodesPage = lazy(() => import("./features/nodes/NodesPage"));
 const DashboardsPage = lazy(() => import("./features/dashboards/DashboardsPage"));
 const AuditPage = lazy(() => import("./features/audit/AuditPage"));
 const TokensPage = lazy(() => import("./features/tokens/TokensPage"));
+const AlertsPage = lazy(() => import("./features/alerts/AlertsPage"));
+const RulesPage = lazy(() => import("./features/alerts/RulesPage"));
+const ChannelsPage = lazy(() => import("./features/alerts/ChannelsPage"));
 
 /** The server serves the app under /ui/ (see dlv/ui.py); every client route lives there. */
 export const BASENAME = "/ui";
@@ -43,6 +46,9 @@ function Protected() {
             <Route path="/dashboards" element={<DashboardsPage />} />
             <Route path="/audit" element={<AuditPage />} />
             <Route path="/tokens" element={<TokensPage />} />
+            <Route path="/alerts" element={<AlertsPage />} />
+            <Route path="/alerts/rules" element={<RulesPage />} />
+            <Route path="/alerts/channels" element={<ChannelsPage />} />
             <Route path="*" element={<Navigate to="/lineage" replace />} />
           </Routes>
         </Suspense>

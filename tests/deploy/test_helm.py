@@ -29,7 +29,7 @@ HELM = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlv" 
 # Settings that only ever come from the operator's Secret: they hold passwords or keys (the
 # database URL carries the PostgreSQL password).
 SECRET_SETTINGS = {
-    "DLV_SECRET_KEY", "DLV_PREVIOUS_SECRET_KEYS", "DLV_DATABASE_URL", "DLV_NEO4J_PASSWORD", "DLV_ADMIN_PASSWORD"
+    "DLV_SECRET_KEY", "DLV_PREVIOUS_SECRET_KEYS", "DLV_DATABASE_URL", "DLV_NEO4J_PASSWORD", "DLV_ADMIN_PASSWORD", "DLV_SMTP_PASSWORD"
 }
 
 RELEASE = "prod"
@@ -42,7 +42,8 @@ OVERRIDE = {
     "neo4j": {"uri": "neo4j://neo4j.graph.svc:7687", "user": "dlv"},
     "redis": {"url": "redis://redis.cache.svc:6379/0"},
     "config": {"logLevel": "WARNING", "bulkMaxBodyBytes": 104857600, "graphQueryTimeoutSeconds": 2.5,
-               "corsOrigins": "https://catalog.example.com", "plugins": "postgresql,http", "trustedProxies": "10.244.0.0/16"},
+               "corsOrigins": "https://catalog.example.com", "plugins": "postgresql,http", "trustedProxies": "10.244.0.0/16",
+               "smtpHost": "smtp.example.com", "smtpUser": "dlv", "publicUrl": "https://lineage.example.com"},
     "service": {"port": 8080},
     "ingress": {
         "enabled": True,
@@ -193,6 +194,7 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         "DLV_NEO4J_PASSWORD": "neo4j-pw",
         "DLV_ADMIN_PASSWORD": "a-long-admin-password",
         "DLV_PREVIOUS_SECRET_KEYS": "p" * 48,
+        "DLV_SMTP_PASSWORD": "smtp-pw",
     }
     environ = {**data, **{name: secrets[name] for name in refs}}
     settings = load_settings(environ)

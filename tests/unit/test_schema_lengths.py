@@ -11,9 +11,10 @@ import msgspec
 import pytest
 from sqlalchemy import String
 
+from dlv.alerts._schemas import ChannelCreate, ChannelUpdate, RuleCreate, RuleUpdate
 from dlv.auth._schemas import TokenCreate, UserCreate, UserUpdate
 from dlv.dashboards._schemas import DashboardCreate, DashboardUpdate
-from dlv.db.models import ApiToken, AssetAlias, Dashboard, DataAsset, LineageEvent, Node, Process, User
+from dlv.db.models import AlertChannel, AlertRule, ApiToken, AssetAlias, Dashboard, DataAsset, LineageEvent, Node, Process, User
 from dlv.lineage._schemas import AssetCreate, AssetUpdate, EntityRef, ProcessCreate, ProcessUpdate
 from dlv.nodes._schemas import NodeCreate, NodeUpdate
 from dlv.openlineage._spec import Dataset, Job, RunEvent, SymlinkIdentifier
@@ -26,6 +27,7 @@ PAIRS: list[tuple[type[msgspec.Struct], Any]] = [
     (DashboardCreate, Dashboard), (DashboardUpdate, Dashboard),
     (UserCreate, User), (UserUpdate, User), (TokenCreate, ApiToken),
     (Job, Process), (Dataset, DataAsset), (SymlinkIdentifier, AssetAlias), (RunEvent, LineageEvent),
+    (ChannelCreate, AlertChannel), (ChannelUpdate, AlertChannel), (RuleCreate, AlertRule), (RuleUpdate, AlertRule),
 ]
 
 

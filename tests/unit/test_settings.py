@@ -70,3 +70,14 @@ def test_invalid_values_name_the_variable(tmp_path, variable: str, value: str, m
 
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DLV_ALERT_DISPATCH_INTERVAL_SECONDS", "60"), ("DLV_ALERT_DISPATCH_INTERVAL_SECONDS", "0"), ("DLV_SMTP_PORT", "0"),
+     ("DLV_PUBLIC_URL", "lineage.example.com"), ("DLV_SMTP_STARTTLS", "maybe")],
+)
+def test_bad_alert_settings_stop_start_up_naming_the_variable(tmp_path, variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({"DLV_DATA_DIR": str(tmp_path), variable: value})
+

@@ -2,6 +2,7 @@
 
 from advanced_alchemy.base import orm_registry
 
+from dlv.db.models._alerts import AlertAttempt, AlertChannel, AlertDelivery, AlertEvent, AlertRule
 from dlv.db.models._audit import AuditEntry
 from dlv.db.models._dashboards import Dashboard
 from dlv.db.models._lineage import ASSET, PROCESS, DataAsset, LineageEdge, Process, Run, RunDataset
@@ -17,6 +18,11 @@ __all__ = [
     "ASSET",
     "PROCESS",
     "TOKEN_ROLES",
+    "AlertAttempt",
+    "AlertChannel",
+    "AlertDelivery",
+    "AlertEvent",
+    "AlertRule",
     "ApiToken",
     "AssetAlias",
     "AuditEntry",

@@ -3,11 +3,13 @@ import { NavLink } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 import { chooseTheme, effectiveTheme } from "../theme";
 import { AuditIcon, DashboardIcon, KeyIcon, LineageIcon, Logo, NodesIcon } from "./icons";
+import { BellIcon } from "../features/alerts/AlertsNav";
 
 const NAV = [
   { to: "/lineage", label: "Lineage", icon: <LineageIcon /> },
   { to: "/nodes", label: "Nodes", icon: <NodesIcon /> },
   { to: "/dashboards", label: "Dashboards", icon: <DashboardIcon /> },
+  { to: "/alerts", label: "Alerts", icon: <BellIcon /> },
 ];
 // Only admins may read the audit log (GET /api/audit) or manage API tokens (/api/tokens),
 // so only they see these links.

@@ -101,7 +101,7 @@ async def test_migration_0011_seals_plain_text_headers_and_blanks_them_in_old_di
 
     with pytest.raises(RuntimeError, match="DLV_SECRET_KEY"):
         await asyncio.to_thread(upgrade, url)  # without the key nothing can be sealed: refuse, change nothing
-    await asyncio.to_thread(upgrade, url, "head", SECRET_KEY)
+    await asyncio.to_thread(upgrade, url, "0011_api_headers_secret", SECRET_KEY)
 
     async with engine.connect() as connection:
         stored = (await connection.execute(select(Node.__table__))).one()

@@ -115,6 +115,21 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("PATCH", "/api/dashboards/{dashboard_id:uuid}"): ADMIN,
     ("DELETE", "/api/dashboards/{dashboard_id:uuid}"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
+    # Channels say where alerts go (and hold their secrets): admins only. Rules and fired
+    # alerts are read by everyone who reads lineage.
+    ("GET", "/api/alerts/channels"): ADMIN,
+    ("POST", "/api/alerts/channels"): ADMIN,
+    ("GET", "/api/alerts/channels/{channel_id:uuid}"): ADMIN,
+    ("PATCH", "/api/alerts/channels/{channel_id:uuid}"): ADMIN,
+    ("DELETE", "/api/alerts/channels/{channel_id:uuid}"): ADMIN,
+    ("GET", "/api/alerts/rules"): READ,
+    ("POST", "/api/alerts/rules"): ADMIN,
+    ("GET", "/api/alerts/rules/{rule_id:uuid}"): READ,
+    ("PATCH", "/api/alerts/rules/{rule_id:uuid}"): ADMIN,
+    ("DELETE", "/api/alerts/rules/{rule_id:uuid}"): ADMIN,
+    ("GET", "/api/alerts/events"): READ,
+    ("GET", "/api/alerts/open"): READ,
+    ("POST", "/api/alerts/events/{alert_id:uuid}/resolve"): ADMIN,
     # The UI shell and its static files are public; the data they show comes from the API.
     ("GET", "/"): PUBLIC,
     ("GET", "/ui"): PUBLIC,

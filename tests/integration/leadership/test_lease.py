@@ -160,11 +160,11 @@ async def _started_twice(work: Work) -> bool:
     return work.running and work.starts == 2
 
 
-async def test_health_reports_the_scheduler_led_by_a_lone_process(client) -> None:
+async def test_health_reports_the_scheduler_and_alerts_led_by_a_lone_process(client) -> None:
     async def leading() -> dict[str, bool]:
         body = (await client.get("/health")).json()
-        return body if body["leader"].get("scheduler") else {}
+        return body if body["leader"].get("scheduler") and body["leader"].get("alerts") else {}
 
-    body = await wait_for(leading, WAIT_SECONDS, "the lone process leading the scheduler")
-    assert body["leader"] == {"scheduler": True}  # no Neo4j configured: no projector duty
+    body = await wait_for(leading, WAIT_SECONDS, "the lone process leading the scheduler and the alert dispatcher")
+    assert body["leader"] == {"scheduler": True, "alerts": True}  # no Neo4j configured: no projector duty
     assert body["status"] == "ok" and body["database"] == "ok"

@@ -72,6 +72,13 @@ env:
         name: {{ include "dlv.secretName" . }}
         key: DLV_PREVIOUS_SECRET_KEYS
         optional: true
+  # Optional: the SMTP password alert e-mails are sent with.
+  - name: DLV_SMTP_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "dlv.secretName" . }}
+        key: DLV_SMTP_PASSWORD
+        optional: true
   {{- if .Values.neo4j.uri }}
   - name: DLV_NEO4J_PASSWORD
     valueFrom:
