@@ -153,7 +153,7 @@ class MarquezController(Controller):
     @get("/namespaces/{namespace:str}/datasets/{dataset:str}/versions/{version:uuid}", summary="Marquez: one version of a dataset")
     async def dataset_version(
         self, catalog: NamedDependency[MarquezCatalog], namespace: FromPath[str], dataset: FromPath[str], version: FromPath[UUID]
-    ) -> m.DatasetVersion:
+    ) -> m.MarquezDatasetVersion:
         return await catalog.version(name_of(namespace), name_of(dataset), version)
 
     @get("/namespaces/{namespace:str}/jobs", summary="Marquez: the jobs of a namespace, with inputs, outputs and latest run")
@@ -206,7 +206,7 @@ class MarquezController(Controller):
     async def search(
         self, db_session: NamedDependency[AsyncSession], q: FromQuery[str], filter: FromQuery[str | None] = None,  # noqa: A002
         sort: FromQuery[str] = "NAME", limit: FromQuery[int] = 10, namespace: FromQuery[str | None] = None,
-    ) -> m.SearchResults:
+    ) -> m.MarquezSearchResults:
         _page(limit, 0)
         if not q.strip():
             raise BadRequest("q is empty: send the text to look for in dataset and job names.", field="q", source="query")

@@ -25,7 +25,7 @@ def _like(q: str) -> str:
     return "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def search(session: AsyncSession, q: str, kind: str | None, sort: str, limit: int, namespace: str | None) -> m.SearchResults:
+async def search(session: AsyncSession, q: str, kind: str | None, sort: str, limit: int, namespace: str | None) -> m.MarquezSearchResults:
     if kind is not None and kind not in SEARCH_FILTERS:
         raise BadRequest(f"filter={kind!r} is not a kind Marquez searches: send DATASET or JOB.", field="filter", source="query")
     if sort not in SEARCH_SORTS:
@@ -40,7 +40,7 @@ async def search(session: AsyncSession, q: str, kind: str | None, sort: str, lim
     total = await session.scalar(select(func.count()).select_from(found)) or 0
     order = (found.c.name, found.c.namespace) if sort == "NAME" else (found.c.updated_at.desc(), found.c.name)
     rows = await session.execute(select(found).order_by(*order).limit(limit))
-    return m.SearchResults(total_count=total, results=[
+    return m.MarquezSearchResults(total_count=total, results=[
         m.SearchResult(type=label, name=name, namespace=space, updated_at=updated, node_id=(dataset_node if label == "DATASET" else job_node)(space, name))
         for label, name, space, updated in rows
     ])

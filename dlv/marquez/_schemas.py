@@ -54,7 +54,7 @@ class DatasetVersionId(Shape, kw_only=True):
     version: UUID
 
 
-class Field(Shape, kw_only=True):
+class MarquezField(Shape, kw_only=True):
     name: str
     type: str | None
     tags: list[str]
@@ -70,7 +70,7 @@ class Dataset(Shape, kw_only=True):
     updated_at: datetime
     namespace: str
     source_name: str
-    fields: list[Field]
+    fields: list[MarquezField]
     tags: list[str]
     last_modified_at: datetime | None
     last_lifecycle_state: str | None = None
@@ -144,7 +144,7 @@ class Jobs(Shape, kw_only=True):
     jobs: list[Job]
 
 
-class DatasetVersion(Shape, kw_only=True):
+class MarquezDatasetVersion(Shape, kw_only=True):
     id: DatasetVersionId
     type: str
     name: str
@@ -153,7 +153,7 @@ class DatasetVersion(Shape, kw_only=True):
     version: UUID
     namespace: str
     source_name: str
-    fields: list[Field]
+    fields: list[MarquezField]
     tags: list[str]
     lifecycle_state: str | None
     description: str | None
@@ -163,7 +163,7 @@ class DatasetVersion(Shape, kw_only=True):
 
 class DatasetVersions(Shape, kw_only=True):
     total_count: int
-    versions: list[DatasetVersion]
+    versions: list[MarquezDatasetVersion]
 
 
 class Edge(Shape, kw_only=True):
@@ -218,7 +218,7 @@ class SearchResult(Shape, kw_only=True):
     node_id: str
 
 
-class SearchResults(Shape, kw_only=True):
+class MarquezSearchResults(Shape, kw_only=True):
     total_count: int
     results: list[SearchResult]
 

@@ -91,7 +91,7 @@ class MarquezCatalog:
         runs = await self._runs([version.run_id for version in versions])
         return m.DatasetVersions(total_count=total, versions=[self._version(asset, version, runs) for version in versions])
 
-    async def version(self, namespace: str, name: str, version: UUID) -> m.DatasetVersion:
+    async def version(self, namespace: str, name: str, version: UUID) -> m.MarquezDatasetVersion:
         asset = await self.asset(namespace, name)
         written = await self.session.scalars(select(RunDataset.run_id).where(RunDataset.asset_id == asset.id, RunDataset.direction == "output"))
         run_id = next((run_id for run_id in written if version_uuid(asset.id, run_id) == version), None)
@@ -108,9 +108,9 @@ class MarquezCatalog:
         return {row.run_id: run(row, process, outputs=[]) for row, process in rows}
 
     @staticmethod
-    def _version(asset: DataAsset, version: Any, runs: dict[str, m.Run]) -> m.DatasetVersion:
+    def _version(asset: DataAsset, version: Any, runs: dict[str, m.Run]) -> m.MarquezDatasetVersion:
         uuid = version_uuid(asset.id, version.run_id)
-        return m.DatasetVersion(
+        return m.MarquezDatasetVersion(
             id=m.DatasetVersionId(namespace=asset.namespace, name=asset.name, version=uuid), type=dataset_type(asset.kind), name=asset.name,
             physical_name=asset.name, created_at=version.created_at, version=uuid, namespace=asset.namespace, source_name=asset.namespace,
             fields=[field({"name": item.name, "type": item.type, "description": item.description}) for item in version.fields],

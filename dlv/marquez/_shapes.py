@@ -21,9 +21,9 @@ STREAM_KINDS = frozenset({"topic", "stream"})
 OWNER = "anonymous"  # Marquez's owner of namespaces made by OpenLineage events
 
 
-def field(item: dict[str, Any]) -> m.Field:
+def field(item: dict[str, Any]) -> m.MarquezField:
     tags = item.get("tags")
-    return m.Field(
+    return m.MarquezField(
         name=str(item.get("name")), type=item.get("type"), description=item.get("description"),
         tags=[str(tag) for tag in tags] if isinstance(tags, list) else [],
     )

@@ -90,3 +90,11 @@ async def _async(function, *args):
     import asyncio
 
     return await asyncio.to_thread(function, *args)
+
+
+async def test_every_openapi_schema_has_its_own_name(client: Client) -> None:
+    """Two shapes with one class name get module-prefixed names (``history__schemas_X``),
+    which breaks the UI's generated types that refer to them by name."""
+    names = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+
+    assert [name for name in names if "__" in name] == []
