@@ -50,6 +50,15 @@ def test_an_admin_adds_a_channel_and_a_rule_and_sees_the_alert_it_fires(page, li
     expect(alert).to_contain_text("ops hook")
     screenshot(page, "13-alerts")
 
+    # The failed job carries a badge with its open alert in the explorer.
+    with live_server.api() as api:
+        loader = next(hit for hit in api.get("/api/search", params={"q": "e2e_loader"}).json()["items"] if hit["type"] == "process")
+    page.goto(f"{live_server.base_url}/ui/lineage?node={loader['id']}")
+    badge = page.locator('[data-testid="lineage-node"][data-name="e2e_loader"] [data-testid="alert-badge"]')
+    expect(badge).to_have_text("1")
+    expect(badge).to_have_attribute("title", "1 open alert")
+    screenshot(page, "14-alert-badge")
+
 
 def test_a_viewer_reads_rules_but_has_no_form_and_no_channels(page, live_server) -> None:
     with live_server.api() as api:

@@ -123,6 +123,8 @@ async def test_open_alerts_are_counted_per_node_and_resolve_when_the_job_recover
     response = await client.get("/api/alerts/open", params={"ids": f"{ids['load_orders']},{ids['orders']}"}, headers=viewer_headers)
     assert response.status_code == 200
     assert response.json() == {"counts": {ids["load_orders"]: 1}}
+    every = await client.get("/api/alerts/open", headers=viewer_headers)  # what the explorer asks
+    assert every.json() == {"counts": {ids["load_orders"]: 1}}
 
     again = run_event("load_orders", "66666666-6666-4666-8666-666666666666", "COMPLETE", "2026-01-05T11:00:00Z", outputs=["orders"])
     assert (await client.post("/api/v1/lineage", json=again, headers=admin_headers)).status_code == 201

@@ -21,12 +21,13 @@ export function useAlertEvents(page: number, status: "open" | "resolved" | undef
   });
 }
 
-/** Open alerts per asset, process or node id: what graph badges show (GET /api/alerts/open). */
-export function useOpenAlertCounts(ids: string[]) {
+/** Every subject with an open alert (the explorer's badges): a short list, whatever the graph's size. */
+export function useOpenAlerts() {
   return useQuery({
-    queryKey: ["alerts", "open", ids],
-    queryFn: () => unwrap(api.GET("/api/alerts/open", { params: { query: { ids: ids.join(",") } } })),
-    enabled: ids.length > 0,
+    queryKey: ["alerts", "open"],
+    queryFn: () => unwrap(api.GET("/api/alerts/open", {})),
+    refetchInterval: 30_000,
+    meta: { silent: true },
   });
 }
 

@@ -4,6 +4,7 @@ import { ReactFlowProvider, useReactFlow, type Viewport } from "@xyflow/react";
 import type { GraphNode, Layout, SearchHit } from "../../api/types";
 import { AdminOnly } from "../../auth/AuthContext";
 import { ErrorState, Loading } from "../../components/feedback";
+import { useOpenAlerts } from "../alerts/api";
 import { DashboardForm } from "../dashboards/DashboardForm";
 import { useCreateDashboard, useDashboard, useUpdateDashboard } from "../dashboards/api";
 import { useCatalogNames, useFieldTrace, useImpact, useLineageGraph, usePaths } from "./api";
@@ -16,7 +17,7 @@ import { ImpactPanel } from "./ImpactPanel";
 import type { Positions } from "./layout";
 import { LineageCanvas } from "./LineageCanvas";
 import { startLayoutWorker } from "./layoutClient";
-import { CanvasActionsContext, type CanvasActions } from "./nodes";
+import { CanvasActionsContext, OpenAlertsContext, type CanvasActions } from "./nodes";
 import { expansionKey, toggled, useExplorerState, type ExplorerState } from "./state";
 import { useEmphasis } from "./useEmphasis";
 import "./lineage.css";
@@ -65,6 +66,8 @@ function useCanvasActions(state: ExplorerState, update: (patch: Partial<Explorer
   );
 }
 
+const NO_ALERTS: Record<string, number> = {};
+
 function Explorer() {
   const [state, update] = useExplorerState();
   const navigate = useNavigate();
@@ -83,6 +86,7 @@ function Explorer() {
   const createDashboard = useCreateDashboard();
   const updateDashboard = useUpdateDashboard();
   const actions = useCanvasActions(state, update, setTrace);
+  const openAlerts = useOpenAlerts();
 
   // Paths and a traced column bring their nodes onto the canvas, so what lights up is seen.
   const graph = useMemo(
@@ -130,6 +134,7 @@ function Explorer() {
 
   return (
     <CanvasActionsContext.Provider value={actions}>
+      <OpenAlertsContext.Provider value={openAlerts.data?.counts ?? NO_ALERTS}>
       <div className="explorer">
         <ExplorerToolbar state={state} update={update} groupBy={groupBy} graph={graph} visible={visible} isFetching={lineage.isFetching} onPick={pickHit} focusedProcess={focusedProcess} onRun={showRun}>
           {state.dashboardId && dashboard.data && <span className="badge plain badge-accent" title="Open dashboard">{dashboard.data.name}</span>}
@@ -251,6 +256,7 @@ function Explorer() {
           }
         />
       )}
+      </OpenAlertsContext.Provider>
     </CanvasActionsContext.Provider>
   );
 }

@@ -23,6 +23,9 @@ export interface CanvasActions {
 }
 export const CanvasActionsContext = createContext<CanvasActions>({ toggleExpand: () => {}, hide: () => {}, toggleGroup: () => {}, traceField: () => {}, canExpand: true });
 
+/** Open alerts per node id (GET /api/alerts/open): a badge on each node that has any. */
+export const OpenAlertsContext = createContext<Record<string, number>>({});
+
 export interface EntityData extends Record<string, unknown> {
   entity: GraphNode;
   /** The shortest part of the name that tells this node apart on the canvas. */
@@ -125,6 +128,7 @@ function FieldList({ entity, fields, traced }: { entity: GraphNode; fields: stri
 function EntityNodeView({ data, selected }: NodeProps<EntityFlowNode>) {
   const { entity, label, chip, isRoot, expandedUp, expandedDown, fields, tracedFields, emphasis } = data;
   const { hide } = useContext(CanvasActionsContext);
+  const openAlerts = useContext(OpenAlertsContext)[entity.id] ?? 0;
   const health = healthClass(entity.health);
   return (
     <div
@@ -146,6 +150,11 @@ function EntityNodeView({ data, selected }: NodeProps<EntityFlowNode>) {
           </div>
         </div>
         <span className={`health-dot ${health}`} role="img" aria-label={`health ${entity.health ?? "unknown"}`} data-testid="health-badge" />
+        {openAlerts > 0 && (
+          <span className="alert-badge" data-testid="alert-badge" title={`${openAlerts} open alert${openAlerts > 1 ? "s" : ""}`}>
+            {openAlerts}
+          </span>
+        )}
         {!isRoot && (
           <button
             className="hide-node nodrag"
