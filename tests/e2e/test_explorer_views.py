@@ -38,6 +38,11 @@ def test_a_filter_hides_a_namespace_and_the_paths_through_it_stay(page, live_ser
     page.get_by_role("button", name="Filters (1)").click()
     page.get_by_role("checkbox", name=f"Show namespace {WAREHOUSE}").click()  # still offered while hidden
     expect(lineage_node(page, "analytics.staging.stg_orders")).to_be_visible()
+    page.keyboard.press("Escape")  # the popover closes on Escape, and on a click outside it
+    expect(page.get_by_role("dialog", name="Filters")).to_have_count(0)
+    page.get_by_role("button", name="Filters").click()
+    lineage_node(page, "analytics.marts.fct_revenue").click()
+    expect(page.get_by_role("dialog", name="Filters")).to_have_count(0)
 
 
 def test_opening_a_group_keeps_every_other_node_where_it_was(page, live_server) -> None:

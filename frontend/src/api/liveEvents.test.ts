@@ -30,4 +30,16 @@ describe("applyEvent", () => {
     const keys = client.getQueryCache().getAll().filter(predicate).map((query) => query.queryKey[0]);
     expect(keys).toEqual(["graph"]);
   });
+
+  it("refreshes the Runs tab, the run's detail and the alert badges when a run moves, and versions when lineage changes", () => {
+    const client = new QueryClient();
+    const invalidate = vi.spyOn(client, "invalidateQueries");
+    applyEvent(client, { type: "run.state", data: { process_id: "p1", run_id: "r1", state: "FAIL" } });
+    const onRun = invalidate.mock.calls.map(([filters]) => filters?.queryKey);
+    expect(onRun).toEqual(expect.arrayContaining([["runs"], ["run"], ["alerts", "open"], ["graph"]]));
+    invalidate.mockClear();
+    applyEvent(client, { type: "lineage.changed", data: {} });
+    const onLineage = invalidate.mock.calls.map(([filters]) => filters?.queryKey);
+    expect(onLineage).toEqual(expect.arrayContaining([["versions"], ["version-diff"], ["graph"]]));
+  });
 });

@@ -38,6 +38,7 @@ export function parseEvents(buffer: string): { events: LiveEvent[]; rest: string
 
 // Cached reads that do not depend on what the events report.
 const STABLE = new Set(["me", nodeKeys.types[0]]);
+const OPEN_ALERTS = ["alerts", "open"] as const;
 
 /** Marks stale what an event says changed, so open screens refetch it. */
 export function applyEvent(client: QueryClient, event: LiveEvent): void {
@@ -51,11 +52,14 @@ export function applyEvent(client: QueryClient, event: LiveEvent): void {
       }
       break;
     case "run.state":
-      void client.invalidateQueries({ queryKey: lineageKeys.graphs });
-      void client.invalidateQueries({ queryKey: lineageKeys.entities });
+      // A run moved: the graph's health, the Runs tab and the run's detail, open-alert badges.
+      for (const queryKey of [lineageKeys.graphs, lineageKeys.entities, lineageKeys.runsAll, lineageKeys.runAll, OPEN_ALERTS])
+        void client.invalidateQueries({ queryKey });
       break;
     case "lineage.changed":
-      for (const queryKey of [lineageKeys.graphs, lineageKeys.impacts, lineageKeys.entities, lineageKeys.searches, lineageKeys.pathsAll, lineageKeys.fieldTraces, dashboardKeys.lists, dashboardKeys.details])
+      // What a run wrote may be a new dataset version too.
+      for (const queryKey of [lineageKeys.graphs, lineageKeys.impacts, lineageKeys.entities, lineageKeys.searches, lineageKeys.pathsAll, lineageKeys.fieldTraces,
+        lineageKeys.versionsAll, lineageKeys.versionDiffs, dashboardKeys.lists, dashboardKeys.details])
         void client.invalidateQueries({ queryKey });
       if (id) void client.invalidateQueries({ queryKey: nodeKeys.checks(id) });
       break;

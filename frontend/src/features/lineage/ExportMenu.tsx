@@ -1,7 +1,8 @@
-import { useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { useReactFlow, useStoreApi, type Node } from "@xyflow/react";
 import { saveBlob } from "../../api/client";
 import { reportError } from "../../components/alerts";
+import { useDismiss } from "../../lib/useDismiss";
 import { inView, subgraph, toDlvJson, toEdgeCsv, toOpenLineage, toSvg, type DrawnNode } from "./exporters";
 import type { MergedGraph } from "./graphModel";
 import type { EntityData, GroupData } from "./nodes";
@@ -45,6 +46,8 @@ export function ExportMenu({ graph, name }: { graph: MergedGraph; name: string }
   const flow = useReactFlow();
   const store = useStoreApi();
   const [open, setOpen] = useState(false);
+  const anchor = useRef<HTMLDivElement>(null);
+  useDismiss(open, useCallback(() => setOpen(false), []), anchor);
   const [scope, setScope] = useState<Scope>("visible");
   const drawnNodes = (): Node[] => {
     const all = flow.getNodes();
@@ -79,7 +82,7 @@ export function ExportMenu({ graph, name }: { graph: MergedGraph; name: string }
     }
   };
   return (
-    <div className="menu-anchor">
+    <div className="menu-anchor" ref={anchor}>
       <button className="btn btn-sm" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         Export
       </button>

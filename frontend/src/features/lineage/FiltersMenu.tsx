@@ -1,4 +1,5 @@
-import { useState } from "react";
+import { useCallback, useRef, useState } from "react";
+import { useDismiss } from "../../lib/useDismiss";
 import type { MergedGraph } from "./graphModel";
 import { activeFilterCount, filterChoices, hideFiltersOf } from "./filters";
 import { toggled, type ExplorerState } from "./state";
@@ -7,11 +8,13 @@ import { toggled, type ExplorerState } from "./state";
  * server, which keeps every path through them as a direct edge (`via`). */
 export function FiltersMenu({ state, update, graph }: { state: ExplorerState; update: (patch: Partial<ExplorerState>) => void; graph: MergedGraph | null }) {
   const [open, setOpen] = useState(false);
+  const anchor = useRef<HTMLDivElement>(null);
+  useDismiss(open, useCallback(() => setOpen(false), []), anchor);
   const filters = hideFiltersOf(state);
   const active = activeFilterCount(filters);
   const choices = open ? filterChoices(graph, filters) : [];
   return (
-    <div className="menu-anchor">
+    <div className="menu-anchor" ref={anchor}>
       <button
         className={`btn btn-sm nowrap ${active ? "btn-warn" : ""}`}
         aria-haspopup="dialog"
