@@ -1,0 +1,104 @@
+"""Lineage an event does not state, read from its job's SQL (the ``sql`` job facet): the
+inputs when it names none, the outputs when it names none, and the column lineage of every
+output that has none. What the event states is never replaced; what is derived carries
+``origin: "sql"`` on its column mappings.
+
+Names are resolved the way OpenLineage's SQL integrations do it (openlineage-sql's
+``DbTableMeta`` qualified with the connection's default database and schema): the defaults
+are taken from a dataset the event does name (``db.schema.table`` in its namespace), else
+the tables keep the qualification the SQL gives them, in the job's namespace.
+"""
+
+from __future__ import annotations
+
+from dlv.openlineage._spec import (
+    ColumnLineageFacet,
+    ColumnLineageField,
+    Dataset,
+    Event,
+    InputField,
+    JobEvent,
+    RunEvent,
+    Transformation,
+)
+from dlv.sqllineage import SqlLineage, analyze, dialect_for
+
+ORIGIN_SQL = "sql"
+
+
+def derive_from_sql(event: Event) -> None:
+    """Fill in what ``event`` leaves out from its SQL, in place (nothing when it states it all,
+    has no SQL, or the SQL says nothing DLV can read)."""
+    if not isinstance(event, (RunEvent, JobEvent)) or event.job.facets.sql is None:
+        return
+    missing_columns = [d for d in event.outputs if d.facets.column_lineage is None]
+    if event.inputs and event.outputs and not missing_columns:
+        return  # the parse is skipped entirely: the event states everything
+    facet = event.job.facets.sql
+    stated = [*event.outputs, *event.inputs]
+    namespace = stated[0].namespace if stated else event.job.namespace
+    database, schema = _defaults(stated[0].name if stated else "")
+    tables = {d.name: [f.name for f in d.facets.schema.fields] for d in event.inputs if d.facets.schema is not None}
+    lineage = analyze(facet.query, dialect_for(facet.dialect, namespace), database=database, schema=schema, tables=tables)
+    if lineage is None:
+        return
+    names = _Names(namespace, event.inputs)
+    if not event.inputs:
+        event.inputs = [Dataset(namespace=namespace, name=name) for name in lineage.inputs if name not in lineage.outputs]
+        names = _Names(namespace, event.inputs)
+    if not event.outputs:
+        event.outputs = [Dataset(namespace=namespace, name=name) for name in lineage.outputs]
+        missing_columns = list(event.outputs)
+    for dataset in missing_columns:
+        facet_for = _column_facet(lineage, _written_as(dataset, lineage), names)
+        if facet_for is not None:
+            dataset.facets.column_lineage = facet_for
+
+
+def _defaults(name: str) -> tuple[str | None, str | None]:
+    """(default database, default schema) implied by a dataset named ``database.schema.table``
+    (or ``schema.table``)."""
+    parts = name.split(".")
+    if len(parts) >= 3:
+        return parts[-3], parts[-2]
+    return (None, parts[0]) if len(parts) == 2 else (None, None)
+
+
+def _written_as(dataset: Dataset, lineage: SqlLineage) -> str | None:
+    """The SQL's name for a stated output: the same name, or the only table the SQL writes."""
+    if dataset.name in lineage.outputs:
+        return dataset.name
+    tails = [name for name in lineage.outputs if dataset.name.endswith(f".{name}")]
+    if len(tails) == 1:
+        return tails[0]
+    return lineage.outputs[0] if len(lineage.outputs) == 1 else None
+
+
+class _Names:
+    """The dataset a table name in the SQL means: a stated input with that name (or whose name
+    ends with it, ``orders`` -> ``shop.public.orders``), else that name in the namespace."""
+
+    def __init__(self, namespace: str, inputs: list[Dataset]) -> None:
+        self.namespace = namespace
+        self.inputs = inputs
+
+    def resolve(self, table: str) -> tuple[str, str]:
+        exact = [d for d in self.inputs if d.name == table]
+        ending = exact or [d for d in self.inputs if d.name.endswith(f".{table}")]
+        if len(ending) == 1:
+            return ending[0].namespace, ending[0].name
+        return self.namespace, table
+
+
+def _column_facet(lineage: SqlLineage, target: str | None, names: _Names) -> ColumnLineageFacet | None:
+    fields: dict[str, ColumnLineageField] = {}
+    for column in lineage.columns:
+        if target is not None and column.target_table not in (target, None):
+            continue
+        namespace, name = names.resolve(column.source_table)
+        field = InputField(
+            namespace=namespace, name=name, field=column.source_column,
+            transformations=[Transformation(type=column.type, subtype=column.subtype)], origin=ORIGIN_SQL,
+        )
+        fields.setdefault(column.target_column, ColumnLineageField(input_fields=[])).input_fields.append(field)
+    return ColumnLineageFacet(fields=fields) if fields else None
