@@ -113,7 +113,7 @@ def _qualified(
     the schema allows; when sqlglot cannot place a column (a table of unknown schema among
     several), tables only, and ``Tracer`` places what it can."""
     options = {
-        "dialect": dialect, "db": schema, "catalog": database if schema else None, "schema": _schema(tables),
+        "dialect": dialect, "db": schema, "catalog": database, "schema": _schema(tables),
         "validate_qualify_columns": False, "quote_identifiers": False, "identify": False,
     }
     try:
