@@ -42,6 +42,7 @@ from dlv.openlineage import IngestWriter, OpenLineageController
 from dlv.ui import ui_router
 from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
 from dlv.observability import SESSION_KEY, Metrics, configure_logging, metrics_endpoint, observe_requests
+from dlv.dbt import dbt_routes
 
 
 def alchemy_config(settings: Settings, metrics: Metrics | None = None) -> SQLAlchemyAsyncConfig:
@@ -162,6 +163,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([AuditController, HistoryController, swagger_assets()])
         app_config.route_handlers.extend(MARQUEZ_CONTROLLERS)
         app_config.route_handlers.extend([ChannelController, RuleController, AlertEventController])
+        app_config.route_handlers.extend(dbt_routes(self.settings.bulk_max_body_bytes))
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)

@@ -487,3 +487,8 @@ def secrets_rotate(old_key: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from dlv.import_cli import import_group  # noqa: E402 - only click: the import's work loads when it runs
+
+main.add_command(import_group(_run, _session))

@@ -42,17 +42,16 @@ def derive_from_sql(event: Event) -> None:
     lineage = analyze(facet.query, dialect_for(facet.dialect, namespace), database=database, schema=schema, tables=tables)
     if lineage is None:
         return
-    names = _Names(namespace, event.inputs)
     if not event.inputs:
         event.inputs = [Dataset(namespace=namespace, name=name) for name in lineage.inputs if name not in lineage.outputs]
-        names = _Names(namespace, event.inputs)
+    names = _Names(event.inputs)
     if not event.outputs:
         event.outputs = [Dataset(namespace=namespace, name=name) for name in lineage.outputs]
         missing_columns = list(event.outputs)
     for dataset in missing_columns:
-        facet_for = _column_facet(lineage, _written_as(dataset, lineage), names)
-        if facet_for is not None:
-            dataset.facets.column_lineage = facet_for
+        target = _written_as(dataset, lineage, len(event.outputs))
+        if target is not _UNMATCHED and (derived := _column_facet(lineage, target, names)) is not None:
+            dataset.facets.column_lineage = derived
 
 
 def _defaults(name: str) -> tuple[str | None, str | None]:
@@ -64,38 +63,44 @@ def _defaults(name: str) -> tuple[str | None, str | None]:
     return (None, parts[0]) if len(parts) == 2 else (None, None)
 
 
-def _written_as(dataset: Dataset, lineage: SqlLineage) -> str | None:
-    """The SQL's name for a stated output: the same name, or the only table the SQL writes."""
+_UNMATCHED = ""
+
+
+def _written_as(dataset: Dataset, lineage: SqlLineage, outputs: int) -> str | None:
+    """The SQL's name for a stated output: the same name, or the only table the SQL writes;
+    None when the SQL is a query that is the event's only output (dbt's compiled model, an
+    export); ``_UNMATCHED`` when the SQL does not say how the output is made."""
+    if not lineage.outputs:
+        return None if outputs == 1 else _UNMATCHED
     if dataset.name in lineage.outputs:
         return dataset.name
     tails = [name for name in lineage.outputs if dataset.name.endswith(f".{name}")]
     if len(tails) == 1:
         return tails[0]
-    return lineage.outputs[0] if len(lineage.outputs) == 1 else None
+    return lineage.outputs[0] if len(lineage.outputs) == 1 else _UNMATCHED
 
 
 class _Names:
-    """The dataset a table name in the SQL means: a stated input with that name (or whose name
-    ends with it, ``orders`` -> ``shop.public.orders``), else that name in the namespace."""
+    """The input a table name in the SQL means: the one with that name, or the only one whose
+    name ends with it (``orders`` -> ``shop.public.orders``); None for a table the event's
+    inputs do not name (derived lineage never adds a read the event did not state)."""
 
-    def __init__(self, namespace: str, inputs: list[Dataset]) -> None:
-        self.namespace = namespace
+    def __init__(self, inputs: list[Dataset]) -> None:
         self.inputs = inputs
 
-    def resolve(self, table: str) -> tuple[str, str]:
+    def resolve(self, table: str) -> tuple[str, str] | None:
         exact = [d for d in self.inputs if d.name == table]
         ending = exact or [d for d in self.inputs if d.name.endswith(f".{table}")]
-        if len(ending) == 1:
-            return ending[0].namespace, ending[0].name
-        return self.namespace, table
+        return (ending[0].namespace, ending[0].name) if len(ending) == 1 else None
 
 
 def _column_facet(lineage: SqlLineage, target: str | None, names: _Names) -> ColumnLineageFacet | None:
     fields: dict[str, ColumnLineageField] = {}
     for column in lineage.columns:
-        if target is not None and column.target_table not in (target, None):
+        source = names.resolve(column.source_table)
+        if column.target_table != target or source is None:
             continue
-        namespace, name = names.resolve(column.source_table)
+        namespace, name = source
         field = InputField(
             namespace=namespace, name=name, field=column.source_column,
             transformations=[Transformation(type=column.type, subtype=column.subtype)], origin=ORIGIN_SQL,
