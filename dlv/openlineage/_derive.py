@@ -5,8 +5,9 @@ output that has none. What the event states is never replaced; what is derived c
 
 Names are resolved the way OpenLineage's SQL integrations do it (openlineage-sql's
 ``DbTableMeta`` qualified with the connection's default database and schema): the defaults
-are taken from a dataset the event does name (``db.schema.table`` in its namespace), else
-the tables keep the qualification the SQL gives them, in the job's namespace.
+are taken from a dataset the event does name (``db.schema.table`` in its namespace). An
+event naming no dataset gets them only when its job's namespace is a data source
+(``postgres://host:5432``), where the tables keep the qualification the SQL gives them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def derive_from_sql(event: Event) -> None:
         return  # the parse is skipped entirely: the event states everything
     facet = event.job.facets.sql
     stated = [*event.outputs, *event.inputs]
+    if not stated and "://" not in event.job.namespace:
+        # Nothing says which database the SQL ran on (a COMPLETE that does not repeat its START's
+        # datasets, most often): tables named in the job's namespace would be other assets.
+        return
     namespace = stated[0].namespace if stated else event.job.namespace
     database, schema = _defaults(stated[0].name if stated else "")
     tables = {d.name: [f.name for f in d.facets.schema.fields] for d in event.inputs if d.facets.schema is not None}

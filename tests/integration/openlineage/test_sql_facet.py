@@ -15,8 +15,8 @@ SQL = (
 )
 
 
-def sql_event(run_id: str, sql: str = SQL, **kwargs: Any) -> dict[str, Any]:
-    event = run_event("load_totals", run_id, "COMPLETE", "2024-05-01T12:00:00Z", namespace="airflow", **kwargs)
+def sql_event(run_id: str, sql: str = SQL, namespace: str = "airflow", **kwargs: Any) -> dict[str, Any]:
+    event = run_event("load_totals", run_id, "COMPLETE", "2024-05-01T12:00:00Z", namespace=namespace, **kwargs)
     event["job"]["facets"] = {"sql": {"_producer": "https://example.com", "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json", "query": sql, "dialect": "postgres"}}
     return event
 
@@ -54,12 +54,21 @@ async def test_an_event_with_only_its_output_gets_inputs_and_columns_from_its_sq
     assert log["items"][0]["event"]["inputs"] == []
 
 
-async def test_an_event_with_nothing_but_sql_gets_inputs_and_outputs_in_the_job_namespace(client, ingest_headers, reader_headers) -> None:
-    event = sql_event("22222222-2222-4222-8222-222222222222", sql="CREATE TABLE mart.daily AS SELECT d, count(*) AS n FROM raw.visits GROUP BY d")
+async def test_an_event_with_nothing_but_sql_gets_inputs_and_outputs_in_its_data_source_namespace(client, ingest_headers, reader_headers) -> None:
+    sql = "CREATE TABLE mart.daily AS SELECT d, count(*) AS n FROM raw.visits GROUP BY d"
+    event = sql_event("22222222-2222-4222-8222-222222222222", sql=sql, namespace="postgres://warehouse:5432")
     assert (await post(client, ingest_headers, event)).status_code == 201
-    graph = await upstream(client, reader_headers, "airflow", "mart.daily")
+    graph = await upstream(client, reader_headers, "postgres://warehouse:5432", "mart.daily")
     assert {n["name"] for n in graph["nodes"]} == {"mart.daily", "raw.visits", "load_totals"}
     assert ("raw.visits", "d", "d", "DIRECT/IDENTITY", "sql") in mappings(graph)
+
+
+async def test_an_event_naming_no_dataset_in_a_scheduler_namespace_derives_nothing(client, ingest_headers, reader_headers) -> None:
+    """A COMPLETE that does not repeat its START's datasets: its SQL's tables would be guesses."""
+    event = sql_event("55555555-5555-4555-8555-555555555555", namespace="airflow")
+    assert (await post(client, ingest_headers, event)).status_code == 201
+    response = await client.get("/api/lineage/assets", headers=reader_headers)
+    assert response.json()["items"] == []
 
 
 async def test_what_the_event_states_is_never_overridden(client, ingest_headers, reader_headers) -> None:
