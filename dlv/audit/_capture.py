@@ -267,10 +267,13 @@ def _do_orm_execute(state: ORMExecuteState) -> Any:
     if actor is None or target is None:
         return None
     table, audited = target
-    # The rows the statement will touch, read in the same transaction, then read again after.
+    # The rows the statement will touch, read in the same transaction, then read again after;
+    # its WHERE may hold bound parameters (OpenLineage's statements, which a dbt import runs as
+    # an admin), read with each of the statement's parameter sets.
     where = state.statement.whereclause
     query = select(table) if where is None else select(table).where(where)
-    before = {row.id: dict(row._mapping) for row in state.session.connection().execute(query)}
+    sets = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    before = {row.id: dict(row._mapping) for params in sets for row in state.session.connection().execute(query, params)}
     if not before:
         return None
     result = state.invoke_statement()

@@ -63,6 +63,16 @@ class Manifest(msgspec.Struct):
     parent_map: dict[str, list[str]] = {}
 
 
+class _ManifestOutline(msgspec.Struct):
+    """A manifest whose nodes are read one by one, so an error names the node's unique id
+    (msgspec says ``nodes[...]`` for any key)."""
+
+    metadata: ManifestMetadata
+    nodes: dict[str, dict[str, Any]]
+    sources: dict[str, dict[str, Any]] = {}
+    parent_map: dict[str, list[str]] = {}
+
+
 class Timing(msgspec.Struct):
     name: str
     started_at: datetime | None = None
@@ -109,18 +119,27 @@ class Artifacts(msgspec.Struct):
 def load(manifest: Any, run_results: Any = None, catalog: Any = None) -> Artifacts:
     """The documents (decoded JSON) as Structs; 400 naming the document and the value that is wrong."""
     return Artifacts(
-        manifest=_convert("manifest", manifest, Manifest),
+        manifest=_manifest(manifest),
         run_results=None if run_results is None else _convert("run_results", run_results, RunResults),
         catalog=None if catalog is None else _convert("catalog", catalog, Catalog),
     )
 
 
-def _convert(document: str, value: Any, shape: type[Any]) -> Any:
+def _manifest(value: Any) -> Manifest:
+    outline = _convert("manifest", value, _ManifestOutline)
+    nodes, sources = (
+        {uid: _convert("manifest", node, Node, f'.{part}["{uid}"]') for uid, node in getattr(outline, part).items()}
+        for part in ("nodes", "sources")
+    )
+    return Manifest(metadata=outline.metadata, nodes=nodes, sources=sources, parent_map=outline.parent_map)
+
+
+def _convert(document: str, value: Any, shape: type[Any], at: str = "") -> Any:
     try:
         return msgspec.convert(value, type=shape)
     except msgspec.ValidationError as exc:
         path, problem = validation_location(exc)
-        where = document + path.removeprefix("$")
+        where = document + at + path.removeprefix("$")
         raise InvalidFields(
             [(where, problem)],
             detail=f"Invalid dbt {document}.json at {where}: {problem}. Send the file dbt wrote in target/ "
