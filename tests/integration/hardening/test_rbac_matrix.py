@@ -130,6 +130,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/alerts/events"): READ,
     ("GET", "/api/alerts/open"): READ,
     ("POST", "/api/alerts/events/{alert_id:uuid}/resolve"): ADMIN,
+    ("POST", "/api/import/dbt"): ADMIN,
     # The UI shell and its static files are public; the data they show comes from the API.
     ("GET", "/"): PUBLIC,
     ("GET", "/ui"): PUBLIC,
