@@ -114,7 +114,8 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
     from importlib.metadata import version
 
     lines = [
-        f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}; "
+        f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} when it ran (statements/s fall with it; the ratio between parsers holds); "
         f"sqlglot {version('sqlglot')}, openlineage-sql {version('openlineage-sql')}. Corpus: the 22 TPC-H queries "
         "(bench/sql_corpus/tpch.sql, the spec's validation parameters), expectations hand-checked in tpch_expected.json: "
         "tables read by all 22, and the source columns (with transformation type/subtype) of every output column of 14 of them "

@@ -4,6 +4,7 @@ its tables, views and materialized views with their columns and view lineage."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -259,7 +260,8 @@ async def _read_catalog(connection: asyncpg.Connection, config: PostgreSQLConfig
             columns.add(row["source_column"])
     await connection.execute("SET search_path TO pg_catalog")
     definitions = {row["oid"]: row["sql"] for row in await connection.fetch(VIEW_DEFINITIONS, views)}
-    parsed = {oid: _view_lineage(definitions.get(oid), database, oid, used, every) for oid in views}
+    # Parsing is CPU work (milliseconds a view): in a thread, so the server's loop keeps answering.
+    parsed = await asyncio.to_thread(lambda: {oid: _view_lineage(definitions.get(oid), database, oid, used, every) for oid in views})
     dependencies = []
     for (target_oid, source_oid), columns in used.items():
         target, source = wanted[target_oid], every[source_oid]

@@ -4,6 +4,7 @@ gives, and the same raw event log ``dlv replay`` rebuilds from), in the caller's
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -14,7 +15,7 @@ from dlv.dbt._artifacts import Artifacts
 from dlv.dbt._events import EventBuilder
 from dlv.events import EventBroker
 from dlv.lib.exceptions import InvalidFields
-from dlv.openlineage import ingest, parse_event
+from dlv.openlineage import ParsedEvent, ingest, parse_event
 
 
 class ImportSummary(msgspec.Struct, kw_only=True):
@@ -39,21 +40,26 @@ async def import_dbt(
 ) -> ImportSummary:
     """Apply the project's lineage; a refused event raises, and the caller's rollback keeps nothing."""
     payloads = EventBuilder(artifacts, namespace, job_namespace).events()
+    # Every event checked (and its SQL parsed: CPU work) before anything is written, in a thread
+    # so the server's loop keeps answering meanwhile.
+    parsed = await asyncio.to_thread(lambda: [_parse(payload) for payload in payloads])
     applied = 0
-    for payload in payloads:
-        try:
-            parsed = parse_event(msgspec.json.encode(payload))
-        except InvalidFields as exc:
-            raise InvalidFields(
-                [(_subject(payload), exc.detail)],
-                detail=f"dbt import: {_subject(payload)} cannot be stored: {exc.detail}",
-            ) from None
-        applied += await ingest(session, parsed, events)
+    for item in parsed:
+        applied += await ingest(session, item, events)
     kinds = Counter(node.resource_type for node in [*artifacts.manifest.nodes.values(), *artifacts.manifest.sources.values()])
     return ImportSummary(
         models=kinds["model"], sources=kinds["source"], seeds=kinds["seed"], snapshots=kinds["snapshot"], tests=kinds["test"],
         events=len(payloads), unchanged=len(payloads) - applied,
     )
+
+
+def _parse(payload: dict[str, Any]) -> ParsedEvent:
+    try:
+        return parse_event(msgspec.json.encode(payload))
+    except InvalidFields as exc:
+        raise InvalidFields(
+            [(_subject(payload), exc.detail)], detail=f"dbt import: {_subject(payload)} cannot be stored: {exc.detail}"
+        ) from None
 
 
 def _subject(payload: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
@@ -31,6 +32,8 @@ CACHE_SIZE = 2048
 MAX_SQL_CHARS = 1_000_000
 _cache: OrderedDict[tuple[object, ...], SqlLineage | None] = OrderedDict()
 _stats = {"parsed": 0, "failed": 0}
+# Discovery and dbt imports parse in worker threads while ingestion parses on the event loop.
+_lock = threading.Lock()
 
 
 def stats() -> dict[str, int]:
@@ -52,14 +55,16 @@ def analyze(
     Parsed once per distinct text and context; None when nothing could be read."""
     digest = hashlib.sha256(sql.encode()).hexdigest()
     cache_key = (digest, dialect, database, schema, tuple(sorted((name, tuple(cols)) for name, cols in (tables or {}).items())))
-    if cache_key in _cache:
-        _cache.move_to_end(cache_key)
-        return _cache[cache_key]
+    with _lock:
+        if cache_key in _cache:
+            _cache.move_to_end(cache_key)
+            return _cache[cache_key]
     result = _analyze(sql, dialect, database, schema, tables or {}, digest)
-    _stats["parsed" if result is not None else "failed"] += 1
-    _cache[cache_key] = result
-    if len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _lock:
+        _stats["parsed" if result is not None else "failed"] += 1
+        _cache[cache_key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return result
 
 
