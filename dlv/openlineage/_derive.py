@@ -12,6 +12,7 @@ event naming no dataset gets them only when its job's namespace is a data source
 
 from __future__ import annotations
 
+from dlv.openlineage._facets import asset_kind
 from dlv.openlineage._spec import (
     ColumnLineageFacet,
     ColumnLineageField,
@@ -36,13 +37,11 @@ def derive_from_sql(event: Event) -> None:
     if event.inputs and event.outputs and not missing_columns:
         return  # the parse is skipped entirely: the event states everything
     facet = event.job.facets.sql
-    stated = [*event.outputs, *event.inputs]
-    if not stated and "://" not in event.job.namespace:
-        # Nothing says which database the SQL ran on (a COMPLETE that does not repeat its START's
-        # datasets, most often): tables named in the job's namespace would be other assets.
-        return
-    namespace = stated[0].namespace if stated else event.job.namespace
-    database, schema = _defaults(stated[0].name if stated else "")
+    source = _database(event)
+    if source is None and not (event.inputs and event.outputs):
+        return  # datasets are missing, and nothing says which database the SQL ran on
+    namespace, known_name = source or (event.outputs[0].namespace, "")
+    database, schema = _defaults(known_name)
     tables = {d.name: [f.name for f in d.facets.schema.fields] for d in event.inputs if d.facets.schema is not None}
     lineage = analyze(facet.query, dialect_for(facet.dialect, namespace), database=database, schema=schema, tables=tables)
     if lineage is None:
@@ -57,6 +56,19 @@ def derive_from_sql(event: Event) -> None:
         target = _written_as(dataset, lineage, len(event.outputs))
         if target is not _UNMATCHED and (derived := _column_facet(lineage, target, names)) is not None:
             dataset.facets.column_lineage = derived
+
+
+def _database(event: RunEvent | JobEvent) -> tuple[str, str] | None:
+    """(namespace, a table's name there) of the database the SQL ran on: a table the event
+    names (not a file or topic: a query exported to ``gs://`` ran elsewhere), else the job's
+    namespace when it is a data source (``postgres://host:5432``); None when nothing says (a
+    COMPLETE that does not repeat its START's datasets, most often), as tables named in the
+    job's namespace would be other assets."""
+    for dataset in [*event.outputs, *event.inputs]:
+        if asset_kind(dataset) == "table":
+            return dataset.namespace, dataset.name
+    job = Dataset(namespace=event.job.namespace, name="job")
+    return (event.job.namespace, "") if "://" in event.job.namespace and asset_kind(job) == "table" else None
 
 
 def _defaults(name: str) -> tuple[str | None, str | None]:

@@ -91,3 +91,11 @@ async def test_sql_that_does_not_parse_stores_the_event_with_what_it_states(clie
     graph = await upstream(client, reader_headers, NS, "shop.public.broken")
     assert {n["name"] for n in graph["nodes"]} == {"shop.public.broken", "load_totals"}
     assert mappings(graph) == set()
+
+
+async def test_a_query_exported_to_files_does_not_name_tables_in_the_bucket(client, ingest_headers, reader_headers) -> None:
+    """Airflow's BigQuery-to-GCS export: the SQL ran in BigQuery, not in the bucket it wrote to."""
+    event = sql_event("66666666-6666-4666-8666-666666666666", sql="SELECT id, name FROM shop.customers", outputs=[{"namespace": "gs://exports", "name": "customers.csv"}])
+    assert (await post(client, ingest_headers, event)).status_code == 201
+    response = await client.get("/api/lineage/assets", headers=reader_headers)
+    assert {item["name"] for item in response.json()["items"]} == {"customers.csv"}
