@@ -19,6 +19,7 @@ from dlv.connectors._ssh import SSH_TUNNEL_SECRETS, SSHTunnel, check_credentials
 from dlv.connectors._types import CheckContext, ConfigError, Host, NodeType, Port, TimeoutSeconds
 from dlv.connectors.hookspecs import hookimpl
 from dlv.connectors._catalog import Catalog, CatalogColumn, ColumnUse, Dependency, Discovery, DiscoveryScope, Relation, RelationKind
+from dlv.connectors._pg_routines import routine_dependencies
 from dlv.sqllineage import WHOLE_DATASET, SqlLineage, analyze
 
 SSLMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
@@ -274,6 +275,7 @@ async def _read_catalog(connection: asyncpg.Connection, config: PostgreSQLConfig
                 columns=column_uses(columns, target, source.name, parsed[target_oid]),
             )
         )
+    dependencies.extend(await routine_dependencies(connection, database, scope, every, wanted))
     return Catalog(
         namespace=f"postgres://{_target(config)}",
         database=database,

@@ -270,6 +270,14 @@ VIEWS_FROM_SQL = """
         SELECT customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC) AS recency,
                CASE WHEN amount > 100 THEN 'big' ELSE 'small' END AS size
         FROM recent;
+    CREATE TABLE sales.totals (customer_id integer, total numeric);
+    CREATE FUNCTION sales.refresh_totals() RETURNS void LANGUAGE sql AS $$
+        INSERT INTO sales.totals (customer_id, total) SELECT customer_id, sum(amount) FROM sales.orders GROUP BY customer_id
+    $$;
+    CREATE PROCEDURE sales.keep_big() LANGUAGE sql BEGIN ATOMIC
+        INSERT INTO sales.totals (customer_id, total) SELECT o.customer_id, o.amount FROM sales.orders o WHERE o.amount > 100;
+    END;
+    CREATE FUNCTION sales.customer_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM sales.orders $$;
 """
 
 
@@ -293,4 +301,12 @@ async def test_view_sql_gives_column_lineage_through_stars_ctes_windows_and_case
         ("created_at", "recency", "INDIRECT/WINDOW", "sql"),
         ("amount", "size", "INDIRECT/CONDITIONAL", "sql"),
         ("created_at", "*", "INDIRECT/FILTER", "sql"),
+    }
+    # SQL-language routines that write a table: a function's text body and a procedure's
+    # BEGIN ATOMIC one, both into sales.totals (a function that only returns rows adds nothing).
+    totals = await upstream(client, admin_headers, ids["sales.totals"])
+    assert typed_columns_from(totals, ids["sales.orders"]) == {
+        ("customer_id", "customer_id", "DIRECT/IDENTITY", "sql"), ("customer_id", "*", "INDIRECT/GROUP_BY", "sql"),
+        ("amount", "total", "DIRECT/AGGREGATION", "sql"), ("amount", "total", "DIRECT/IDENTITY", "sql"),
+        ("amount", "*", "INDIRECT/FILTER", "sql"),
     }
