@@ -28,14 +28,19 @@ from dlv.sqllineage import SqlLineage, analyze, dialect_for
 ORIGIN_SQL = "sql"
 
 
+def needs_sql(event: Event) -> bool:
+    """Whether the event has SQL and leaves out something it could say (else nothing is parsed)."""
+    if not isinstance(event, (RunEvent, JobEvent)) or event.job.facets.sql is None:
+        return False
+    return not (event.inputs and event.outputs and all(d.facets.column_lineage is not None for d in event.outputs))
+
+
 def derive_from_sql(event: Event) -> None:
     """Fill in what ``event`` leaves out from its SQL, in place (nothing when it states it all,
     has no SQL, or the SQL says nothing DLV can read)."""
-    if not isinstance(event, (RunEvent, JobEvent)) or event.job.facets.sql is None:
+    if not isinstance(event, (RunEvent, JobEvent)) or not needs_sql(event):
         return
     missing_columns = [d for d in event.outputs if d.facets.column_lineage is None]
-    if event.inputs and event.outputs and not missing_columns:
-        return  # the parse is skipped entirely: the event states everything
     facet = event.job.facets.sql
     source = _database(event)
     if source is None and not (event.inputs and event.outputs):

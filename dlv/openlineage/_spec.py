@@ -317,7 +317,9 @@ def _event_type(payload: dict[str, Any]) -> type[Event]:
     raise invalid("$.job", "is required (a RunEvent or JobEvent names its job; a DatasetEvent has a dataset)")
 
 
-def parse_event(body: bytes) -> ParsedEvent:
+def parse_event(body: bytes, *, derive: bool = True) -> ParsedEvent:
+    """The event, with what its job's SQL says and it does not (``_derive``); ``derive=False``
+    leaves that to the caller (the API does it off the event loop)."""
     try:
         payload = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
@@ -334,9 +336,10 @@ def parse_event(body: bytes) -> ParsedEvent:
         event.event_time.astimezone(timezone.utc)
     except OverflowError:
         raise invalid("$.eventTime", "lies outside the years 1 to 9999 in UTC (send a real instant)") from None
-    from dlv.openlineage._derive import derive_from_sql  # it reads these Structs; here so every path derives
+    if derive:
+        from dlv.openlineage._derive import derive_from_sql  # it reads these Structs; here so every path derives
 
-    derive_from_sql(event)
+        derive_from_sql(event)
     # Sorted keys make the hash independent of how the producer ordered the JSON.
     digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
     return ParsedEvent(event=event, payload=payload, event_hash=digest, text=body.decode())
