@@ -12,7 +12,7 @@ event naming no dataset gets them only when its job's namespace is a data source
 
 from __future__ import annotations
 
-from dlv.openlineage._facets import asset_kind
+from dlv.openlineage._facets import FILE_SCHEMES, TOPIC_SCHEMES
 from dlv.openlineage._spec import (
     ColumnLineageFacet,
     ColumnLineageField,
@@ -70,10 +70,14 @@ def _database(event: RunEvent | JobEvent) -> tuple[str, str] | None:
     COMPLETE that does not repeat its START's datasets, most often), as tables named in the
     job's namespace would be other assets."""
     for dataset in [*event.outputs, *event.inputs]:
-        if asset_kind(dataset) == "table":
+        if _is_database(dataset.namespace):
             return dataset.namespace, dataset.name
-    job = Dataset(namespace=event.job.namespace, name="job")
-    return (event.job.namespace, "") if "://" in event.job.namespace and asset_kind(job) == "table" else None
+    return (event.job.namespace, "") if "://" in event.job.namespace and _is_database(event.job.namespace) else None
+
+
+def _is_database(namespace: str) -> bool:
+    scheme = namespace.split("://", 1)[0].lower()
+    return scheme not in FILE_SCHEMES and scheme not in TOPIC_SCHEMES
 
 
 def _defaults(name: str) -> tuple[str | None, str | None]:
