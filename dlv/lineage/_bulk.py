@@ -136,6 +136,17 @@ async def _named(
     return found
 
 
+async def stored_keys(session: AsyncSession, keys: set[Key]) -> set[Key]:
+    """Which of these (type, namespace, name) keys name a live stored asset or process."""
+    connection, found = await session.connection(), set()
+    for model, kind in ((DataAsset, ASSET), (Process, "process")):
+        wanted = [(namespace, name) for end_type, namespace, name in keys if end_type == kind]
+        for (namespace, name), row in (await _named(connection, model.__table__, wanted, ("namespace", "name", "deleted_at"))).items():
+            if row["deleted_at"] is None:
+                found.add((kind, namespace, name))
+    return found
+
+
 async def _edge_ends(connection: AsyncConnection, edges: Sequence[BulkEdge], ids: dict[Key, UUID]) -> list[Ends]:
     """Each edge's (id, type) ends: rows of this request, else live assets and processes."""
     missing = {(end.type, end.namespace, end.name) for edge in edges for end in (edge.source, edge.target)} - ids.keys()
