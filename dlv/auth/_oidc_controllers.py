@@ -149,7 +149,7 @@ class OidcController(Controller):
             token, next_path = await _exchange(request, settings, _provider(request), db_session)
         except SignInFailed as exc:
             return _failure(request, exc)
-        response = Redirect(f"{LOGIN_PAGE}#{urlencode({'sso_token': token, 'next': next_path})}", status_code=303)
+        response = Redirect(f"{LOGIN_PAGE}?{urlencode({'next': next_path})}#{urlencode({'sso_token': token})}", status_code=303)
         response.delete_cookie(STATE_COOKIE, path=COOKIE_PATH)
         return response
 
