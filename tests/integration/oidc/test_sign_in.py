@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
-from dlv.db.models import OidcLogin, User
+from dlv.db.models import AuditEntry, OidcLogin, User
 from tests.conftest import ADMIN_PASSWORD, create_user, login
 from tests.integration.oidc.conftest import ADMINS, VIEWERS, Client, provider_login, session_token, sign_in, start_sign_in
 from tests.services.oidc import OidcServer
@@ -90,6 +90,10 @@ async def test_a_member_removed_from_the_admin_group_is_a_viewer_at_the_next_sig
     assert (await sso_client.get("/api/auth/me", headers=bearer(second))).json()["role"] == "viewer"
     user = await stored_user(session_factory, "dana")
     assert user is not None and user.role == "viewer"
+    async with session_factory() as session:  # the audit log says who changed the role, and to what
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(user.id)).order_by(AuditEntry.id))).all()
+    assert [(e.action, e.actor_name) for e in entries] == [("create", "single sign-on"), ("update", "single sign-on")]
+    assert entries[1].diff["role"] == {"old": "admin", "new": "viewer"}
     async with session_factory() as session:  # the same person, not a second account
         assert await session.scalar(select(func.count()).select_from(User).where(User.oidc_subject == "dana")) == 1
 
