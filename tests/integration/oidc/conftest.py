@@ -18,6 +18,7 @@ from dlv.config import Settings
 from tests.services.oidc import OidcServer
 
 CLIENT_ID = "dlv-ui"
+CLIENT_SECRET = "dlv-client-secret-5e1b9c"
 ADMINS, VIEWERS = "dlv-admins", "dlv-viewers"
 Client = AsyncTestClient[Litestar]
 
@@ -33,7 +34,7 @@ def with_oidc(settings: Settings, server: OidcServer, **changes: Any) -> Setting
         settings,
         oidc_issuer=server.issuer,
         oidc_client_id=CLIENT_ID,
-        oidc_client_secret="client-secret-of-dlv",
+        oidc_client_secret=CLIENT_SECRET,
         oidc_admin_groups=f"{ADMINS},platform-team",
         oidc_viewer_groups=VIEWERS,
         oidc_provider_name="Test IdP",

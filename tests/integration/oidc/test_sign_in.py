@@ -3,14 +3,19 @@ replays, and the provider being down. Runs on SQLite and PostgreSQL (users are c
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
+from dlv.auth._oidc_provider import InvalidOidcToken, OidcProvider
 from dlv.db.models import AuditEntry, OidcLogin, User
 from tests.conftest import ADMIN_PASSWORD, create_user, login
-from tests.integration.oidc.conftest import ADMINS, VIEWERS, Client, provider_login, session_token, sign_in, start_sign_in
+from tests.integration.oidc.conftest import (
+    ADMINS, CLIENT_ID, CLIENT_SECRET, VIEWERS, Client, provider_login, session_token, sign_in, start_sign_in, with_oidc,
+)
 from tests.services.oidc import OidcServer
 
 
@@ -152,10 +157,21 @@ async def test_a_code_with_the_state_of_another_sign_in_is_refused(sso_client: C
 
     refused = await sso_client.get("/api/auth/oidc/callback", params={"code": code, "state": second_state})
 
-    assert refused.status_code == 401, refused.text
+    assert refused.status_code == 401 and "code_verifier" in refused.json()["detail"]  # PKCE, checked by the provider
     assert await stored_user(session_factory, "hank") is None
     async with session_factory() as session:  # the second sign-in is used up too
         assert await session.get(OidcLogin, second_state) is None
+
+
+async def test_an_id_token_is_accepted_only_with_the_nonce_of_its_sign_in(settings: Any, oidc_server: OidcServer) -> None:
+    provider = OidcProvider(with_oidc(settings, oidc_server))
+    token = oidc_server.sign({"sub": "hank", "aud": CLIENT_ID, "nonce": "nonce-of-the-first-sign-in"})
+
+    with pytest.raises(InvalidOidcToken, match="'nonce'"):
+        await provider.validate(token, nonce="nonce-of-another-sign-in")
+    with pytest.raises(InvalidOidcToken, match="'nonce'"):
+        await provider.validate(oidc_server.sign({"sub": "hank", "aud": CLIENT_ID}), nonce="nonce-of-the-first-sign-in")
+    assert (await provider.validate(token, nonce="nonce-of-the-first-sign-in"))["sub"] == "hank"
 
 
 async def test_the_provider_refusing_the_sign_in_is_reported(sso_client: Client) -> None:
@@ -176,3 +192,15 @@ async def test_logout_ends_the_session_at_the_provider(sso_client: Client, oidc_
 async def test_without_single_sign_on_its_routes_say_so(client: Client) -> None:
     response = await client.get("/api/auth/oidc/login")
     assert response.status_code == 404 and "DLV_OIDC_ISSUER" in response.json()["detail"]
+
+
+async def test_the_client_secret_goes_to_the_provider_only(sso_client: Client, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
+    answers = [await sso_client.get("/api/auth/providers"), await sso_client.get("/api/auth/oidc/login")]
+    callback = provider_login(answers[-1].headers["location"], "ken", {"groups": [VIEWERS]})
+    answers.append(await sso_client.get(callback))  # DLV sent the secret to the token endpoint here
+
+    assert session_token(answers[-1])
+    for answer in answers:
+        assert CLIENT_SECRET not in answer.text and CLIENT_SECRET not in str(answer.headers)
+    assert CLIENT_SECRET not in caplog.text
