@@ -97,14 +97,14 @@ async def _exchange(request: Request[Any, Any, Any], settings: Settings, provide
         tokens = await provider.exchange_code(code, f"{_base_url(request, settings)}{CALLBACK_PATH}", login.code_verifier)
         id_token = tokens.get("id_token")
         if not isinstance(id_token, str):
-            raise SignInFailed(502, "The identity provider answered without an ID token; check that DLV_OIDC_SCOPES includes openid.", "code")
+            raise SignInFailed(503, "The identity provider answered without an ID token; check that DLV_OIDC_SCOPES includes openid.", "code")
         claims = await provider.validate(id_token, nonce=login.nonce)
         role = role_for(claims, settings)
         if role is None:
             raise SignInFailed(403, refusal(settings), "groups")
         user = await sign_in_user(session, provider.issuer, claims, role)
     except SignInRefused as exc:
-        raise SignInFailed(400, str(exc)) from None
+        raise SignInFailed(exc.status, str(exc)) from None
     except InvalidOidcToken as exc:
         raise SignInFailed(401, f"The identity provider's ID token was refused: {exc}.", "code") from None
     except CodeRefused as exc:
@@ -125,7 +125,7 @@ class OidcController(Controller):
         info = OidcProviderInfo(settings.oidc_provider_name, "/api/auth/oidc/login") if settings.oidc_issuer else None
         return LoginProviders(local_login=settings.local_login, oidc=info)
 
-    @get("/oidc/login", summary="Start single sign-on: redirects to the identity provider")
+    @get("/oidc/login", status_code=302, summary="Start single sign-on: redirects to the identity provider")
     async def oidc_login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         try:
             provider = _provider(request)
@@ -143,7 +143,7 @@ class OidcController(Controller):
         )
         return response
 
-    @get("/oidc/callback", summary="Where the identity provider sends the browser back to")
+    @get("/oidc/callback", status_code=303, summary="Where the identity provider sends the browser back to")
     async def oidc_callback(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         try:
             token, next_path = await _exchange(request, settings, _provider(request), db_session)
@@ -153,7 +153,7 @@ class OidcController(Controller):
         response.delete_cookie(STATE_COOKIE, path=COOKIE_PATH)
         return response
 
-    @get("/oidc/logout", summary="End the session at the identity provider too (when it offers that)")
+    @get("/oidc/logout", status_code=303, summary="End the session at the identity provider too (when it offers that)")
     async def oidc_logout(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
         back = f"{_base_url(request, settings)}{LOGIN_PAGE}"
         provider = request.app.state.oidc

@@ -35,6 +35,10 @@ _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_.@-]+")
 class SignInRefused(Exception):
     """The sign-in cannot finish (replayed, expired, account disabled); the message says why."""
 
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 async def start_login(session: AsyncSession, next_path: str) -> OidcLogin:
     """A new sign-in with fresh state, nonce and PKCE verifier, kept until its callback."""
@@ -90,7 +94,7 @@ async def sign_in_user(session: AsyncSession, issuer: str, claims: dict[str, Any
         raise SignInRefused(f"The identity provider sent a subject longer than {MAX_SUBJECT} characters, which OpenID Connect forbids.")
     user = await session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
     if user is not None and not user.is_active:
-        raise SignInRefused("This DLV account is deactivated; ask a DLV admin to activate it again.")
+        raise SignInRefused("This DLV account is deactivated; ask a DLV admin to activate it again.", status=403)
     username = await _free_username(session, _preferred_name(claims), f"{issuer} {subject}", user)
     set_actor(session, SIGN_ON)
     if user is None:

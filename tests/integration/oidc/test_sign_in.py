@@ -126,6 +126,18 @@ async def test_a_provider_user_cannot_log_in_with_a_password(sso_client: Client,
     assert attempt.status_code == 401
 
 
+async def test_a_deactivated_provider_user_stays_out(sso_client: Client, session_factory: Any) -> None:
+    session_token(await sign_in(sso_client, "lena", [ADMINS]))
+    async with session_factory() as session:
+        user = await session.scalar(select(User).where(User.oidc_subject == "lena"))
+        user.is_active = False
+        await session.commit()
+
+    refused = await sign_in(sso_client, "lena", [ADMINS])
+
+    assert refused.status_code == 403 and "deactivated" in refused.json()["detail"]
+
+
 async def test_a_replayed_callback_is_refused(sso_client: Client) -> None:
     callback = provider_login(await start_sign_in(sso_client), "fred", {"groups": [VIEWERS]})
     cookie = sso_client.cookies.get("dlv_oidc_state")
