@@ -152,8 +152,10 @@ class OidcProvider:
     async def validate(self, token: str, *, nonce: str | None = None) -> dict[str, Any]:
         """The token's claims once signature, issuer, audience, expiry (and nonce) check out."""
         claims = await self._decode(token)
+        # Exactly as the provider spells it (some end it with a slash, which the setting may not).
+        issuer = (await self.metadata())["issuer"]
         options: dict[str, Any] = {
-            "iss": {"essential": True, "value": self.issuer},
+            "iss": {"essential": True, "value": issuer},
             "aud": {"essential": True, "values": self.audiences},
             "exp": {"essential": True},
             "sub": {"essential": True},
