@@ -30,16 +30,15 @@ def oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcServer
 
 
 def with_oidc(settings: Settings, server: OidcServer, **changes: Any) -> Settings:
-    return msgspec.structs.replace(
-        settings,
-        oidc_issuer=server.issuer,
-        oidc_client_id=CLIENT_ID,
-        oidc_client_secret=CLIENT_SECRET,
-        oidc_admin_groups=f"{ADMINS},platform-team",
-        oidc_viewer_groups=VIEWERS,
-        oidc_provider_name="Test IdP",
-        **changes,
-    )
+    oidc = {
+        "oidc_issuer": server.issuer,
+        "oidc_client_id": CLIENT_ID,
+        "oidc_client_secret": CLIENT_SECRET,
+        "oidc_admin_groups": f"{ADMINS},platform-team",
+        "oidc_viewer_groups": VIEWERS,
+        "oidc_provider_name": "Test IdP",
+    }
+    return msgspec.structs.replace(settings, **{**oidc, **changes})
 
 
 @pytest.fixture

@@ -54,6 +54,11 @@ async def test_the_configured_audience_is_accepted_too(settings: Settings, oidc_
         assert accepted.status_code == 200
 
 
+async def test_the_issuer_setting_may_end_with_a_slash(settings: Settings, oidc_server: OidcServer, session_factory: Any) -> None:
+    async with AsyncTestClient(app=create_app(with_oidc(settings, oidc_server, oidc_issuer=oidc_server.issuer + "/"))) as client:
+        assert (await client.get("/api/auth/me", headers=bearer(oidc_server.sign(claims())))).status_code == 200
+
+
 async def test_bad_provider_tokens_are_refused_with_401(sso_client: Client, oidc_server: OidcServer) -> None:
     other_key = RSAKey.generate_key(2048, private=True)
     now = int(time.time())
