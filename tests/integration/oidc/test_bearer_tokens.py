@@ -59,6 +59,16 @@ async def test_the_issuer_setting_may_end_with_a_slash(settings: Settings, oidc_
         assert (await client.get("/api/auth/me", headers=bearer(oidc_server.sign(claims())))).status_code == 200
 
 
+async def test_a_single_valued_claim_may_decide_the_role(settings: Settings, oidc_server: OidcServer, session_factory: Any) -> None:
+    """Google has no groups claim: its Workspace domain (hd) can make viewers, as the README says."""
+    changed = with_oidc(settings, oidc_server, oidc_groups_claim="hd", oidc_admin_groups=None, oidc_viewer_groups="example.com")
+    async with AsyncTestClient(app=create_app(changed)) as client:
+        inside = await client.get("/api/auth/me", headers=bearer(oidc_server.sign(claims(hd="example.com"))))
+        outside = await client.get("/api/auth/me", headers=bearer(oidc_server.sign(claims(hd="gmail.example"))))
+    assert inside.status_code == 200 and inside.json()["role"] == "viewer"
+    assert outside.status_code == 403 and "'hd' claim" in outside.json()["detail"]
+
+
 async def test_bad_provider_tokens_are_refused_with_401(sso_client: Client, oidc_server: OidcServer) -> None:
     other_key = RSAKey.generate_key(2048, private=True)
     now = int(time.time())
