@@ -5,7 +5,9 @@ The state is kept twice: in the database (``oidc_logins``, consumed by the callb
 replayed callback is refused) and in a short-lived HttpOnly cookie, so that a callback only
 finishes in the browser that started the sign-in (a link started by someone else is refused).
 The session token reaches the UI in the URL fragment of the final redirect, which browsers
-never send to a server or write in access logs.
+never send to a server or write in access logs; the UI takes it only in the tab that clicked
+"Sign in with ..." (frontend/src/auth/session.ts), so a link carrying someone else's token
+cannot sign a victim in as someone else.
 """
 
 from __future__ import annotations

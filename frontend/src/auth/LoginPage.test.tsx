@@ -94,10 +94,29 @@ test("a refused single sign-on shows the server's reason", async () => {
 });
 
 test("the token single sign-on hands back in the fragment is kept and leaves the address bar", async () => {
+  sessionStorage.setItem("dlv.sso.pending", "1"); // what clicking "Sign in with ..." does
   window.history.replaceState(null, "", "/ui/login?next=%2Fnodes#sso_token=sso-t0k3n");
   renderLogin(server({ local_login: true, oidc: SSO }) as unknown as typeof fetch);
   expect(await screen.findByText("nodes page")).toBeInTheDocument();
   expect(sessionStorage.getItem("dlv.token")).toBe("sso-t0k3n");
   expect(window.location.hash).toBe("");
   window.history.replaceState(null, "", "/");
+});
+
+test("a token in a link this tab did not ask for is ignored", async () => {
+  window.history.replaceState(null, "", "/ui/login?next=%2Fnodes#sso_token=someone-elses-t0k3n");
+  renderLogin(server({ local_login: true, oidc: SSO }) as unknown as typeof fetch);
+  expect(await screen.findByRole("link", { name: "Sign in with Acme SSO" })).toBeInTheDocument();
+  expect(sessionStorage.getItem("dlv.token")).toBeNull();
+  expect(window.location.hash).toBe("");
+  window.history.replaceState(null, "", "/");
+});
+
+test("clicking the single sign-on button marks this tab as waiting for a token", async () => {
+  const user = userEvent.setup();
+  renderLogin(server({ local_login: true, oidc: SSO }) as unknown as typeof fetch);
+  const link = await screen.findByRole("link", { name: "Sign in with Acme SSO" });
+  link.addEventListener("click", (event) => event.preventDefault()); // jsdom cannot navigate
+  await user.click(link);
+  expect(sessionStorage.getItem("dlv.sso.pending")).toBe("1");
 });

@@ -5,6 +5,7 @@ import { api, unwrap } from "../api/client";
 import { Logo } from "../components/icons";
 import { Spinner } from "../components/feedback";
 import { useAuth } from "./AuthContext";
+import { startSso } from "./session";
 
 /** Only same-app paths are honoured, so a crafted ?next= cannot send users elsewhere. */
 export function safeNext(next: string | null): string {
@@ -75,7 +76,7 @@ export default function LoginPage() {
           </div>
         )}
         {sso && (
-          <a className="btn btn-primary" href={`${sso.login_url}?${new URLSearchParams({ next: safeNext(params.get("next")) })}`}>
+          <a className="btn btn-primary" onClick={startSso} href={`${sso.login_url}?${new URLSearchParams({ next: safeNext(params.get("next")) })}`}>
             Sign in with {sso.name}
           </a>
         )}
