@@ -1,4 +1,4 @@
-"""The ``dlv`` command: serve, migrate, manage users and API tokens, replay OpenLineage events."""
+"""The ``dlv`` command: serve, migrate, manage users and API tokens, import lineage, replay OpenLineage events."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -419,6 +420,43 @@ def replay() -> None:
             return await replay_events(session)
 
     click.echo(f"Replayed {_run(work)} OpenLineage events.")
+
+
+class _FileByDefault(click.Group):
+    """``dlv import FILE`` and ``dlv import <kind> ...``: a first argument that names no
+    subcommand is the file of the default one."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # noqa: ANN201 - click's own types
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, "file")
+        return super().resolve_command(ctx, args)
+
+
+@main.group("import", cls=_FileByDefault)
+def import_() -> None:
+    """Import lineage: `dlv import FILE` (JSON Lines or CSV)."""
+
+
+@import_.command("file", hidden=True)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--create-ends/--no-create-ends", default=None, help="create edge ends not stored yet (default: on for CSV, off for JSON Lines)")
+def import_file(path: Path, create_ends: bool | None) -> None:
+    """Upsert the assets, processes and edges of a JSON Lines file (one object per line with
+    "type": asset, process or edge) or a CSV file of edges, in one transaction."""
+    from dlv.audit import Actor, set_actor
+    from dlv.lineage import import_lineage, read_lineage_file
+
+    async def work(settings: Settings) -> dict[str, dict[str, int]]:
+        request = read_lineage_file(path)
+        ends = path.suffix.lower() == ".csv" if create_ends is None else create_ends
+        async with _session(settings) as session:
+            set_actor(session, Actor(kind="system", name="dlv import"))
+            rows = len(request.assets) + len(request.processes) + len(request.edges)
+            with click.progressbar(length=rows, label=f"Importing {path.name}", file=sys.stderr) as bar:
+                return await import_lineage(session, request, bar.update, create_ends=ends)
+
+    counts = _run(work)
+    click.echo(", ".join(f"{kind}: {numbers['created']} created, {numbers['updated']} updated" for kind, numbers in counts.items()))
 
 
 @main.group()
