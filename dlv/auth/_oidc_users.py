@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlv.audit import Actor, set_actor
 from dlv.db.models import OidcLogin, User
 
 # Long enough to sign in at the provider (typing a password, a second factor).
@@ -27,8 +26,6 @@ MAX_USERNAME = 150
 MAX_SUBJECT = 255
 # Never a valid argon2 hash: local login with any password fails for this user.
 NO_PASSWORD_PREFIX = "!oidc:"
-# The sign-in request has no caller yet; the audit log still says who made an account or a role.
-SIGN_ON = Actor(kind="system", name="single sign-on")
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_.@-]+")
 
 
@@ -96,7 +93,6 @@ async def sign_in_user(session: AsyncSession, issuer: str, claims: dict[str, Any
     if user is not None and not user.is_active:
         raise SignInRefused("This DLV account is deactivated; ask a DLV admin to activate it again.", status=403)
     username = await _free_username(session, _preferred_name(claims), f"{issuer} {subject}", user)
-    set_actor(session, SIGN_ON)
     if user is None:
         user = User(
             username=username,
