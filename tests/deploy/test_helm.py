@@ -29,7 +29,8 @@ HELM = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlv" 
 # Settings that only ever come from the operator's Secret: they hold passwords or keys (the
 # database URL carries the PostgreSQL password).
 SECRET_SETTINGS = {
-    "DLV_SECRET_KEY", "DLV_PREVIOUS_SECRET_KEYS", "DLV_DATABASE_URL", "DLV_NEO4J_PASSWORD", "DLV_ADMIN_PASSWORD", "DLV_SMTP_PASSWORD"
+    "DLV_SECRET_KEY", "DLV_PREVIOUS_SECRET_KEYS", "DLV_DATABASE_URL", "DLV_NEO4J_PASSWORD", "DLV_ADMIN_PASSWORD", "DLV_SMTP_PASSWORD",
+    "DLV_OIDC_CLIENT_SECRET",
 }
 
 RELEASE = "prod"
@@ -43,7 +44,9 @@ OVERRIDE = {
     "redis": {"url": "redis://redis.cache.svc:6379/0"},
     "config": {"logLevel": "WARNING", "bulkMaxBodyBytes": 104857600, "graphQueryTimeoutSeconds": 2.5,
                "corsOrigins": "https://catalog.example.com", "plugins": "postgresql,http", "trustedProxies": "10.244.0.0/16",
-               "smtpHost": "smtp.example.com", "smtpUser": "dlv", "publicUrl": "https://lineage.example.com"},
+               "smtpHost": "smtp.example.com", "smtpUser": "dlv", "publicUrl": "https://lineage.example.com",
+               "oidcIssuer": "https://login.example.com/realms/acme", "oidcClientId": "dlv", "oidcAdminGroups": "dlv-admins",
+               "oidcViewerGroups": "dlv-viewers,data-eng", "oidcAudience": "api://dlv"},
     "service": {"port": 8080},
     "ingress": {
         "enabled": True,
@@ -195,6 +198,7 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         "DLV_ADMIN_PASSWORD": "a-long-admin-password",
         "DLV_PREVIOUS_SECRET_KEYS": "p" * 48,
         "DLV_SMTP_PASSWORD": "smtp-pw",
+        "DLV_OIDC_CLIENT_SECRET": "oidc-client-secret",
     }
     environ = {**data, **{name: secrets[name] for name in refs}}
     settings = load_settings(environ)
@@ -212,6 +216,9 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         assert settings.bulk_max_body_bytes == 104857600 and settings.graph_query_timeout_seconds == 2.5
         assert settings.cors_origins == "https://catalog.example.com" and settings.plugins == "postgresql,http"
         assert settings.trusted_proxies == "10.244.0.0/16"
+        assert (settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret) == (
+            "https://login.example.com/realms/acme", "dlv", "oidc-client-secret")
+        assert settings.oidc_viewer_groups == "dlv-viewers,data-eng" and settings.local_login is True
 
 
 @pytest.mark.parametrize("values", ["default", "override"])

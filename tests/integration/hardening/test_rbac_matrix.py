@@ -137,6 +137,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/ui/{path:path}"): PUBLIC,
     ("GET", "/assets/{file_path:path}"): PUBLIC,
     ("HEAD", "/assets/{file_path:path}"): PUBLIC,
+    # Single sign-on: the login page's choices and the OpenID Connect flow (404 here: not configured).
+    ("GET", "/api/auth/providers"): PUBLIC,
+    ("GET", "/api/auth/oidc/login"): PUBLIC,
+    ("GET", "/api/auth/oidc/callback"): PUBLIC,
+    ("GET", "/api/auth/oidc/logout"): PUBLIC,
 }
 
 # Routes whose successful answer is an endless stream (Server-Sent Events). The in-process

@@ -79,6 +79,13 @@ env:
         name: {{ include "dlv.secretName" . }}
         key: DLV_SMTP_PASSWORD
         optional: true
+  # Optional: the client secret of single sign-on (OpenID Connect).
+  - name: DLV_OIDC_CLIENT_SECRET
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "dlv.secretName" . }}
+        key: DLV_OIDC_CLIENT_SECRET
+        optional: true
   {{- if .Values.neo4j.uri }}
   - name: DLV_NEO4J_PASSWORD
     valueFrom:
