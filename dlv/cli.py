@@ -485,5 +485,14 @@ def secrets_rotate(old_key: str) -> None:
     click.echo(f"Re-encrypted the secrets of {rotated} nodes ({current} already used the current key).")
 
 
+def _add_consume() -> None:
+    from dlv.kafka import consume
+
+    main.add_command(consume)
+
+
+_add_consume()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
