@@ -37,9 +37,8 @@ def kafka_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaServ
         yield server
 
 
-@pytest.fixture
-async def kafka_settings(settings: Settings, kafka_server: KafkaServer) -> Settings:
-    """The test's settings with a topic (4 partitions) and a consumer group of its own."""
+async def with_topic(settings: Settings, kafka_server: KafkaServer) -> Settings:
+    """``settings`` with a new topic (4 partitions, and its dead-letter topic) and a consumer group of its own."""
     topic = f"openlineage-{uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_server.bootstrap_servers)
     await admin.start()
@@ -48,6 +47,11 @@ async def kafka_settings(settings: Settings, kafka_server: KafkaServer) -> Setti
     finally:
         await admin.close()
     return msgspec.structs.replace(settings, kafka_bootstrap_servers=kafka_server.bootstrap_servers, kafka_topic=topic, kafka_group_id=f"dlv-{topic}")
+
+
+@pytest.fixture
+async def kafka_settings(settings: Settings, kafka_server: KafkaServer) -> Settings:
+    return await with_topic(settings, kafka_server)
 
 
 class KeyedTransport(KafkaTransport):
