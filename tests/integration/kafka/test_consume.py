@@ -3,9 +3,12 @@ over HTTP; what DLV refuses goes to the dead-letter topic, and consumption goes 
 
 from __future__ import annotations
 
+import msgspec
+from litestar.testing import AsyncTestClient
 from openlineage.client.serde import Serde
 from sqlalchemy import func, select
 
+from dlv.app import create_app
 from dlv.db.models import LineageEvent, Process
 from dlv.kafka._client import dead_letter_topic, group_progress
 from tests.integration.kafka.conftest import committed_everything, consumer, produce, produce_raw, read_topic, wait_for
@@ -70,3 +73,21 @@ async def test_a_refused_message_goes_to_the_dead_letter_topic_and_the_next_even
         job = await session.scalar(select(Process).where(Process.name == "orders_etl"))
     assert job is not None and job.last_run_state == "COMPLETE"
     assert sum(item.lag for item in await group_progress(kafka_settings)) == 0
+
+
+async def test_dlv_serve_with_kafka_consume_ingests_from_the_topic_and_reports_it_in_metrics(session_factory, kafka_settings) -> None:
+    settings = msgspec.structs.replace(kafka_settings, kafka_consume=True)
+    events = [
+        run_event("orders_etl", "run-7", "START", "2024-05-01T12:00:00Z", inputs=["raw.orders"]),
+        run_event("orders_etl", "run-7", "COMPLETE", "2024-05-01T12:05:00Z", inputs=["raw.orders"], outputs=["mart.orders"]),
+    ]
+    produce(settings, events)
+    async with AsyncTestClient(app=create_app(settings)) as client:  # runs the app's lifespans, the consumer's too
+        await wait_for(lambda: committed_everything(settings, 2), what="the serve task to commit")
+        headers = await issue_token(session_factory, "viewer")
+        page = (await client.get("/api/v1/events/lineage", params={"job_name": "orders_etl"}, headers=headers)).json()
+        metrics = (await client.get("/metrics")).text
+    assert page["total"] == 2
+    assert 'dlv_kafka_messages_total{outcome="stored"} 2.0' in metrics
+    lag = [line for line in metrics.splitlines() if line.startswith("dlv_kafka_consumer_lag{") and settings.kafka_topic in line]
+    assert lag and all(line.endswith(" 0.0") for line in lag)
