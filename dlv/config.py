@@ -234,8 +234,6 @@ def _check_kafka(settings: Settings) -> None:
         raise SettingsError(f"DLV_KAFKA_SASL_MECHANISM is not valid with {settings.kafka_security_protocol}: expected one of {', '.join(KAFKA_SASL_MECHANISMS)}.")
     if sasl and not (settings.kafka_sasl_username and settings.kafka_sasl_password):
         raise SettingsError("DLV_KAFKA_SECURITY_PROTOCOL=SASL_* needs DLV_KAFKA_SASL_USERNAME and DLV_KAFKA_SASL_PASSWORD.")
-    if settings.kafka_ssl_cafile and not Path(settings.kafka_ssl_cafile).is_file():
-        raise SettingsError(f"DLV_KAFKA_SSL_CAFILE={settings.kafka_ssl_cafile!r} is not a readable file: expected the PEM file of the CA that signed the brokers' certificates.")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
