@@ -1,25 +1,9 @@
 """OpenLineage from Kafka: a consumer-group member feeding the process's ``IngestWriter``
 (``dlv consume kafka``, or a task of ``dlv serve``), its dead-letter topic and its lag.
+Importing it loads aiokafka: the app and the commands import it only when Kafka is used."""
 
-Only the command group is imported here: aiokafka loads when a command or the serve task runs.
-"""
+from dlv.kafka._client import PartitionProgress, dead_letter_topic, group_progress
+from dlv.kafka._consumer import KafkaIngest
+from dlv.kafka._run import consume_standalone, database_probe, kafka_lifespan
 
-from __future__ import annotations
-
-from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING
-
-from dlv.kafka._cli import consume
-
-if TYPE_CHECKING:
-    from litestar import Litestar
-
-
-def kafka_lifespan(app: "Litestar") -> AbstractAsyncContextManager[None]:
-    """The ``dlv serve`` task (DLV_KAFKA_CONSUME=true): consume while the app runs."""
-    from dlv.kafka._run import kafka_lifespan as lifespan
-
-    return lifespan(app)
-
-
-__all__ = ["consume", "kafka_lifespan"]
+__all__ = ["KafkaIngest", "PartitionProgress", "consume_standalone", "database_probe", "dead_letter_topic", "group_progress", "kafka_lifespan"]

@@ -48,12 +48,10 @@ async def consume_until(stop: asyncio.Event, settings: Settings, writer: IngestW
             pause = min(pause * 2, BACKOFF_MAX)
 
 
-async def consume_standalone(settings: Settings, stop: asyncio.Event, metrics: Metrics) -> None:
-    """``dlv consume kafka``: the consumer with its own database engine and writer. With
-    DLV_REDIS_URL, what it changes is announced to the API processes' live views."""
-    from dlv.app import alchemy_config  # the app module imports this package for `dlv serve`
-
-    alchemy = alchemy_config(settings, metrics)
+async def consume_standalone(settings: Settings, stop: asyncio.Event, metrics: Metrics, alchemy: SQLAlchemyAsyncConfig) -> None:
+    """``dlv consume kafka``: the consumer with a writer of its own on ``alchemy`` (the app's
+    database configuration). With DLV_REDIS_URL, what it changes is announced to the API
+    processes' live views."""
     events = EventBroker()
     writer = IngestWriter(alchemy, events)
     try:

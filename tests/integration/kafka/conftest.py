@@ -21,9 +21,7 @@ from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
 
 from dlv.app import alchemy_config
 from dlv.config import Settings
-from dlv.kafka._client import group_progress
-from dlv.kafka._consumer import KafkaIngest
-from dlv.kafka._run import database_probe
+from dlv.kafka import KafkaIngest, database_probe, group_progress
 from dlv.observability import Metrics
 from dlv.openlineage import IngestWriter
 from tests.services.kafka import KafkaServer

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from dlv.app import create_app
 from dlv.db.models import LineageEvent, Process
-from dlv.kafka._client import dead_letter_topic, group_progress
+from dlv.kafka import dead_letter_topic, group_progress
 from tests.integration.kafka.conftest import committed_everything, consumer, produce, produce_raw, read_topic, wait_for
 from tests.integration.openlineage.conftest import corpus_files, fixture_events, issue_token, run_event
 from tests.integration.openlineage.test_batch import snapshot, wipe

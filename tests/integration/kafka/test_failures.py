@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from bench.ingest_bench import spark_event
 from dlv.config import Settings
 from dlv.db.migrate import upgrade
-from dlv.kafka._client import dead_letter_topic, group_progress
+from dlv.kafka import dead_letter_topic, group_progress
 from tests.conftest import SECRET_KEY
 from tests.integration.kafka.conftest import committed_everything, consumer, produce, read_topic, repository_root, wait_for, with_topic
 from tests.integration.kafka.test_consume import logged
