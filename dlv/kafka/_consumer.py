@@ -74,22 +74,21 @@ class KafkaIngest:
             max_poll_records=MAX_RECORDS, client_id="dlv", **options,
         )
         self.producer = AIOKafkaProducer(client_id="dlv-dead-letters", acks="all", **options)
+        self._measured: set[TopicPartition] = set()  # the partitions whose lag this consumer reports
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the poll in hand is finished and committed first."""
-        await self.producer.start()
         try:
+            await self.producer.start()
             await self.consumer.start()
-            try:
-                logger.info("consuming OpenLineage events from Kafka topic %s as group %s", self.settings.kafka_topic, self.settings.kafka_group_id)
-                while not stop.is_set():
-                    polled = await self.consumer.getmany(timeout_ms=500, max_records=MAX_RECORDS)
-                    if polled:
-                        await self._handle([record for records in polled.values() for record in records], stop)
-                    await self._measure_lag()
-            finally:
-                await self.consumer.stop()
+            logger.info("consuming OpenLineage events from Kafka topic %s as group %s", self.settings.kafka_topic, self.settings.kafka_group_id)
+            while not stop.is_set():
+                polled = await self.consumer.getmany(timeout_ms=500, max_records=MAX_RECORDS)
+                if polled:
+                    await self._handle([record for records in polled.values() for record in records], stop)
+                await self._measure_lag()
         finally:
+            await self.consumer.stop()  # leaves the group: its partitions move to the other members now
             await self.producer.stop()
 
     async def _handle(self, records: list[ConsumerRecord], stop: asyncio.Event) -> None:
@@ -182,12 +181,17 @@ class KafkaIngest:
     async def _measure_lag(self) -> None:
         """Per owned partition: its end offset minus this consumer's position, which after
         a commit is the committed offset (every polled record is handled before the next poll)."""
-        for partition in self.consumer.assignment():
+        owned = self.consumer.assignment()
+        for gone in self._measured - owned:  # another member reports those now
+            self.metrics.kafka_lag.remove(gone.topic, str(gone.partition))
+        self._measured = set()
+        for partition in owned:
             end = self.consumer.highwater(partition)
             if end is None:  # nothing fetched from it yet
                 continue
             position = await self.consumer.position(partition)
             self.metrics.kafka_lag.labels(topic=partition.topic, partition=str(partition.partition)).set(max(end - position, 0))
+            self._measured.add(partition)
 
 
 def interleave_jobs(messages: list[_Message]) -> list[_Message]:
