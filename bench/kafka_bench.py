@@ -6,10 +6,12 @@ against DLV's HTTP ingestion on the same events.
 What runs: a PostgreSQL cluster (tests/services/postgres.py) and a one-node Kafka broker
 (tests/services/kafka.py, KRaft, -Xmx512m) started here. For each row a fresh database and
 topic; the events (bench/ingest_bench.py's Spark-sized RunEvents, START + COMPLETE per run,
-keyed by job so a job's events share a partition, as OpenLineage's Kafka transport keys them)
-are all produced first (a backlog, as after a consumer outage or at a peak), then N
-`dlv consume kafka` processes start in one consumer group. The rate is stored events over
-the time between the first stored and the last (start-up and group join excluded).
+keyed by job so a job's events share a partition, as OpenLineage's Kafka transport keys them):
+a warm-up (the first events of each stream, as the HTTP measurement's) is produced, N
+`dlv consume kafka` processes start in one consumer group and store it, and once the group
+has settled the measured events are produced while the consumers consume them. The rate is
+measured events over the time from the start of that production to the last event stored
+(start-up and group join excluded).
 The HTTP row is bench/ingest_bench.py's measurement of the same events (uvicorn, 2 workers,
 32 requests in flight). Everything (broker, consumers, PostgreSQL, load generator) shares
 this machine; the 1-minute load average before each row says how quiet it was.
@@ -36,7 +38,7 @@ from confluent_kafka import Producer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest_bench import machine, run_dlv, workload, write_results  # noqa: E402
+from bench.ingest_bench import WARM_UP, machine, run_dlv, workload, write_results  # noqa: E402
 from dlv.db.migrate import upgrade  # noqa: E402
 from tests.services.kafka import KafkaServer  # noqa: E402
 from tests.services.postgres import PostgresServer  # noqa: E402
@@ -63,37 +65,38 @@ def produce(kafka: KafkaServer, topic: str, events: list[bytes]) -> None:
     assert producer.flush(60) == 0
 
 
-async def run_kafka(server: PostgresServer, kafka: KafkaServer, events: list[bytes], consumers: int, partitions: int) -> tuple[float, float]:
-    """Events/s from the first event stored to the last, and the load average before."""
+async def run_kafka(server: PostgresServer, kafka: KafkaServer, streams: list[list[bytes]], consumers: int, partitions: int) -> tuple[float, float]:
+    """Events/s stored while the measured events are produced and consumed, and the load average before."""
     url = server.create_database(f"bench_kafka_{consumers}")
     await asyncio.to_thread(upgrade, url, "heads")
     topic = f"bench-{consumers}-{int(time.time())}"
     await create_topic(kafka, topic, partitions)
-    produce(kafka, topic, events)
+    warm, measured = [body for stream in streams for body in stream[:WARM_UP]], [body for stream in streams for body in stream[WARM_UP:]]
+    produce(kafka, topic, warm)
     env = {
         **os.environ, "DLV_DATABASE_URL": url, "DLV_SECRET_KEY": "b" * 48, "DLV_DATA_DIR": str(server.workdir), "DLV_LOG_LEVEL": "WARNING",
         "DLV_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "DLV_KAFKA_TOPIC": topic, "DLV_KAFKA_GROUP_ID": topic,
     }
-    load = os.getloadavg()[0]
     # The event log's size, on one connection: lighter on the 2 cores than asking the brokers.
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     processes = [subprocess.Popen([sys.executable, "-m", "dlv.cli", "consume", "kafka"], env=env, cwd=ROOT) for _ in range(consumers)]
     try:
-        first: tuple[float, int] | None = None
-        while True:
-            stored = await connection.fetchval("SELECT count(*) FROM lineage_events")
-            now = time.perf_counter()
-            if first is None and stored:
-                first = (now, stored)
-            if stored == len(events):
-                break
-            await asyncio.sleep(0.2)
-        assert first is not None and now > first[0], "everything was stored at once: produce more events"
-        return (len(events) - first[1]) / (now - first[0]), load
+        await stored_at_least(connection, len(warm))
+        await asyncio.sleep(5)  # every consumer has joined and the group has settled
+        load, began = os.getloadavg()[0], time.perf_counter()
+        producing = asyncio.create_task(asyncio.to_thread(produce, kafka, topic, measured))
+        await stored_at_least(connection, len(warm) + len(measured))
+        await producing
+        return len(measured) / (time.perf_counter() - began), load
     finally:
         await connection.close()
         for process in processes:
             stop(process)
+
+
+async def stored_at_least(connection: asyncpg.Connection, count: int) -> None:
+    while await connection.fetchval("SELECT count(*) FROM lineage_events") < count:
+        await asyncio.sleep(0.2)
 
 
 async def main() -> None:
@@ -108,12 +111,12 @@ async def main() -> None:
     rows = []
     with PostgresServer() as server, KafkaServer(Path(tempfile.mkdtemp(prefix="dlv-kafka-bench-")), partitions=args.partitions) as kafka:
         for consumers in (1, 2):
-            rate, load = await run_kafka(server, kafka, events, consumers, args.partitions)
+            rate, load = await run_kafka(server, kafka, streams, consumers, args.partitions)
             rows.append(f"| Kafka, {consumers} `dlv consume kafka` process{'es' if consumers > 1 else ''} | {rate:,.0f} | {load:.2f} |")
             print(rows[-1], flush=True)
         load = os.getloadavg()[0]
         seconds, _ = await run_dlv(server, streams, HTTP_WORKERS)
-        measured = sum(len(stream) for stream in streams) - HTTP_CONCURRENCY * 20
+        measured = sum(len(stream[WARM_UP:]) for stream in streams)
         rows.append(f"| HTTP, {HTTP_WORKERS} uvicorn workers, {HTTP_CONCURRENCY} requests in flight | {measured / seconds:,.0f} | {load:.2f} |")
         print(rows[-1], flush=True)
     size = sum(len(body) for body in events) / len(events) / 1024
@@ -121,8 +124,11 @@ async def main() -> None:
         f"Machine: {machine()}.\n"
         f"Workload: {len(events)} events ({args.jobs} jobs, START+COMPLETE per run, avg {size:.1f} KB/event, bench/ingest_bench.py's "
         f"generator) in a {args.partitions}-partition topic on a one-node Kafka 4.1 (KRaft, -Xmx512m, serial GC), keyed by job; "
-        "PostgreSQL 15 (fsync off) on the same machine. Kafka rows: the whole backlog produced first, then the consumers started; "
-        "events/s between the first event stored and the last. HTTP row: bench/ingest_bench.py's measurement of the same events. "
+        "PostgreSQL 15 (fsync off) on the same machine. Kafka rows: a warm-up (the first "
+        f"{WARM_UP} events of each of "
+        f"{HTTP_CONCURRENCY} streams) consumed and the group settled, then the measured events produced while the consumers consume them; "
+        "events/s from the start of production to the last event stored. HTTP row: bench/ingest_bench.py's measurement of the same "
+        "events after the same warm-up. "
         "Load average: 1 minute, read just before the row ran.\n\n"
         "| path | events/s | load average before |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     )
