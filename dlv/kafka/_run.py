@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
@@ -22,7 +22,9 @@ from dlv.openlineage import IngestWriter
 logger = logging.getLogger("dlv.kafka")
 
 
-def database_probe(alchemy: SQLAlchemyAsyncConfig):  # noqa: ANN201 - a coroutine function
+def database_probe(alchemy: SQLAlchemyAsyncConfig) -> Callable[[], Awaitable[bool]]:
+    """Whether the database answers now: what tells an outage from an event's own failure."""
+
     async def database_up() -> bool:
         try:
             async with alchemy.get_engine().connect() as connection:
