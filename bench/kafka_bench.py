@@ -47,6 +47,26 @@ from tests.services.processes import stop  # noqa: E402
 SECTION = "## OpenLineage from Kafka"
 HTTP_CONCURRENCY, HTTP_WORKERS = 32, 2
 
+NOTES = """
+Not a quiet machine: other work kept the load average at 6-9 on the 2 cores during every row
+(the ingestion section above measured HTTP at 695-777 events/s when it was quiet), so compare
+the rows with each other, not with that figure. The two earlier 4,000-event runs of the same
+hour gave one consumer 159 and 128, two consumers 120 and 116, HTTP 169 and 202 events/s (the
+first of them with the whole backlog produced before the consumers started): through Kafka
+DLV stored 0.5 to 0.9 of what HTTP stored, and a second consumer process did not help on
+2 busy cores. Where a consumer's time went (cProfile of one consumer in-process,
+about 105 events/s while profiled): about 30% waiting in epoll (PostgreSQL and Kafka round
+trips), 2.2 ms of CPU per event decoding and checking it (msgspec; HTTP pays the same), the
+rest in the writer, as over HTTP. The broker's JVM shares the 2 cores in the Kafka rows and
+idles in the HTTP row. Tried and not kept: parsing a poll in chunks of the writer's batch
+size so the database applies one chunk while the next is parsed (115 against 124 events/s,
+within the noise). Kept: a poll's events are handed to the writer one job after the other in
+turn rather than in partition order, so a writer batch spans many jobs (one BatchMapper round
+instead of several): 125 then 234 events/s for one consumer (1,200 events, one run each,
+load 7 and 10). Not reproduced
+here: data-rentgen's 550-650 events/s per consumer (another server, another machine).
+"""
+
 
 async def create_topic(kafka: KafkaServer, topic: str, partitions: int) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
@@ -130,7 +150,7 @@ async def main() -> None:
         "events/s from the start of production to the last event stored. HTTP row: bench/ingest_bench.py's measurement of the same "
         "events after the same warm-up. "
         "Load average: 1 minute, read just before the row ran.\n\n"
-        "| path | events/s | load average before |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+        "| path | events/s | load average before |\n|---|---|---|\n" + "\n".join(rows) + "\n" + NOTES
     )
     print(report)
     if args.write:
