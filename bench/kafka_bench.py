@@ -53,8 +53,8 @@ Not a quiet machine: other work kept the load average at 6-9 on the 2 cores duri
 the rows with each other, not with that figure. The two earlier 4,000-event runs of the same
 hour gave one consumer 159 and 128, two consumers 120 and 116, HTTP 169 and 202 events/s (the
 first of them with the whole backlog produced before the consumers started): through Kafka
-DLV stored 0.5 to 0.9 of what HTTP stored, and a second consumer process did not help on
-2 busy cores. Where a consumer's time went (cProfile of one consumer in-process,
+DLV stored 0.5 to 0.9 of what HTTP stored, and a second consumer process helped little or
+not at all on 2 busy cores. Where a consumer's time went (cProfile of one consumer in-process,
 about 105 events/s while profiled): about 30% waiting in epoll (PostgreSQL and Kafka round
 trips), 2.2 ms of CPU per event decoding and checking it (msgspec; HTTP pays the same), the
 rest in the writer, as over HTTP. The broker's JVM shares the 2 cores in the Kafka rows and
