@@ -63,8 +63,7 @@ size so the database applies one chunk while the next is parsed (115 against 124
 within the noise). Kept: a poll's events are handed to the writer one job after the other in
 turn rather than in partition order, so a writer batch spans many jobs (one BatchMapper round
 instead of several): 125 then 234 events/s for one consumer (1,200 events, one run each,
-load 7 and 10). Not reproduced
-here: data-rentgen's 550-650 events/s per consumer (another server, another machine).
+load 7 and 10). Not reproduced here: data-rentgen's 550-650 events/s per consumer (another server, another machine).
 """
 
 

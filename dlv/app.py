@@ -24,7 +24,7 @@ from dlv import __version__
 from dlv.api_docs import render_plugins, swagger_assets
 from dlv.alerts import AlertEventController, AlertsPlugin, ChannelController, RuleController
 from dlv.audit import AuditActorMiddleware, AuditController
-from dlv.auth import AuthController, BearerAuthMiddleware, TokenController, UserController
+from dlv.auth import AuthController, BearerAuthMiddleware, OidcController, OidcProvider, TokenController, UserController
 from dlv.config import Settings, load_settings
 from dlv.dashboards import DashboardController
 from dlv.events import EventBroker, EventController, redis_events
@@ -42,6 +42,7 @@ from dlv.openlineage import IngestWriter, OpenLineageController
 from dlv.ui import ui_router
 from dlv.nodes import Connectors, HealthChecksPlugin, NodeController, NodeTypeController
 from dlv.observability import SESSION_KEY, Metrics, configure_logging, metrics_endpoint, observe_requests
+from dlv.dbt import dbt_routes
 
 
 def alchemy_config(settings: Settings, metrics: Metrics | None = None) -> SQLAlchemyAsyncConfig:
@@ -154,6 +155,7 @@ class CorePlugin(InitPluginProtocol):
         app_config.state = State(
             {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics, "ingest_writer": writer}
         )
+        app_config.state["oidc"] = OidcProvider(self.settings) if self.settings.oidc_issuer else None
         app_config.dependencies.update(app_dependencies(self.settings, connectors, events, writer, metrics))
         app_config.route_handlers.extend([health, metrics_endpoint, AuthController, UserController, *lineage_routes(self.settings.bulk_max_body_bytes)])
         app_config.route_handlers.extend([TokenController, OpenLineageController])
@@ -162,6 +164,8 @@ class CorePlugin(InitPluginProtocol):
         app_config.route_handlers.extend([AuditController, HistoryController, swagger_assets()])
         app_config.route_handlers.extend(MARQUEZ_CONTROLLERS)
         app_config.route_handlers.extend([ChannelController, RuleController, AlertEventController])
+        app_config.route_handlers.extend(dbt_routes(self.settings.bulk_max_body_bytes))
+        app_config.route_handlers.append(OidcController)
         if self.settings.redis_url:
             # Before the scheduler's lifespan, so the relay outlives every scheduled publisher.
             app_config.lifespan.append(redis_events)

@@ -1,4 +1,4 @@
-"""The ``dlv`` command: serve, migrate, manage users and API tokens, replay OpenLineage events."""
+"""The ``dlv`` command: serve, migrate, manage users and API tokens, import lineage, replay OpenLineage events."""
 
 from __future__ import annotations
 
@@ -493,3 +493,8 @@ main.add_command(consume)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from dlv.import_cli import import_group  # noqa: E402 - only click: the import's work loads when it runs
+
+main.add_command(import_group(_run, _session))

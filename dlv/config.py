@@ -68,6 +68,19 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     smtp_starttls: bool = False
     alert_dispatch_interval_seconds: float = 2.0
     public_url: str | None = None
+    # Single sign-on (dlv.auth, OpenID Connect): the provider, this client's registration,
+    # which groups of the groups claim make an admin or a viewer, and whether DLV's own
+    # username/password login stays on next to it.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email groups"
+    oidc_groups_claim: str = "groups"
+    oidc_admin_groups: str | None = None
+    oidc_viewer_groups: str | None = None
+    oidc_audience: str | None = None
+    oidc_provider_name: str = "single sign-on"
+    local_login: bool = True
     # OpenLineage from Kafka (dlv.kafka): `dlv consume kafka`, or a task of `dlv serve` with
     # kafka_consume; the dead-letter topic defaults to "<topic>.dlq".
     kafka_consume: bool = False
@@ -205,6 +218,7 @@ def _check_limits(settings: Settings) -> None:
         raise SettingsError(f"DLV_PASSWORD_MIN_LENGTH={settings.password_min_length} is not valid: expected 8 to 1024.")
     _check_proxies(settings)
     _check_alerts(settings)
+    _check_oidc(settings)
     _check_kafka(settings)
 
 
@@ -218,6 +232,29 @@ def _check_alerts(settings: Settings) -> None:
         raise SettingsError(f"DLV_SMTP_PORT={settings.smtp_port} is not valid: expected a port between 1 and 65535.")
     if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError(f"DLV_PUBLIC_URL={settings.public_url!r} is not valid: expected the http(s):// address users open DLV at.")
+
+
+def oidc_groups(value: str | None) -> list[str]:
+    """A comma-separated group list (DLV_OIDC_ADMIN_GROUPS, DLV_OIDC_VIEWER_GROUPS)."""
+    return [group.strip() for group in (value or "").split(",") if group.strip()]
+
+
+def _check_oidc(settings: Settings) -> None:
+    if not settings.oidc_issuer:
+        if not settings.local_login:
+            raise SettingsError("DLV_LOCAL_LOGIN=false needs DLV_OIDC_ISSUER: otherwise nobody can sign in to DLV.")
+        return
+    if not settings.oidc_issuer.startswith(("http://", "https://")):
+        raise SettingsError(f"DLV_OIDC_ISSUER={settings.oidc_issuer!r} is not valid: expected the provider's https:// issuer URL.")
+    if not settings.oidc_client_id:
+        raise SettingsError("DLV_OIDC_ISSUER is set but DLV_OIDC_CLIENT_ID is not: expected the client id DLV is registered under.")
+    if "openid" not in settings.oidc_scopes.split():
+        raise SettingsError(f"DLV_OIDC_SCOPES={settings.oidc_scopes!r} is not valid: it must include openid.")
+    if not oidc_groups(settings.oidc_admin_groups) + oidc_groups(settings.oidc_viewer_groups):
+        raise SettingsError(
+            "DLV_OIDC_ISSUER is set but neither DLV_OIDC_ADMIN_GROUPS nor DLV_OIDC_VIEWER_GROUPS is: expected the "
+            "comma-separated groups whose members may sign in (otherwise everyone would be refused)."
+        )
 
 
 KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")

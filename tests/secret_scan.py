@@ -22,7 +22,7 @@ import httpx
 import pytest
 import structlog
 
-SECRET_NAME = re.compile(r"(PASSWORD|PASSPHRASE|SECRET_KEY|PRIVATE_KEY)$")
+SECRET_NAME = re.compile(r"(PASSWORD|PASSPHRASE|SECRET_KEY|PRIVATE_KEY|CLIENT_SECRET)$")
 # Shorter or low-variety strings ("o" * 48) could turn up in a body by coincidence.
 MIN_LENGTH, MIN_DISTINCT = 12, 5
 ISSUED_FIELDS = ("token", "access_token")

@@ -3,7 +3,9 @@
 Capture happens in SQLAlchemy session events, as for the graph outbox (dlv.graph._outbox),
 so no write path can forget it: the unit of work (rows added, changed or deleted through the
 ORM) and bulk UPDATE/DELETE statements (retiring or purging edges) on the audited tables.
-Bulk INSERTs are not read: only OpenLineage ingestion uses them, and it is not audited.
+Bulk INSERTs are not read: OpenLineage ingestion uses them, and it is not audited; the
+bulk upsert (dlv.lineage), which writes with Core statements for speed, hands its rows to
+:func:`record_changes`, which writes the entries the events would have.
 Actions that change no audited row (a test connection, a discovery run) call
 :func:`record_node_run`.
 
@@ -20,10 +22,10 @@ back) leaves none.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgspec
@@ -85,6 +87,16 @@ class Audited:
             else:
                 changes[key] = {"old": before, "new": after}
         return changes
+
+    def created(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """``diff({}, row, row)`` for a new row, converting the row once rather than per value
+        (a bulk upsert records tens of thousands)."""
+        plain = _plain({key: value for key, value in row.items() if value is not None})
+        return {
+            (self.secrets[key] if key in self.secrets else key): (SECRET_SET if key in self.secrets else {"old": None, "new": value})
+            for key, value in plain.items()
+            if key not in _ALWAYS_IGNORED and key not in self.ignored
+        }
 
     def update_action(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
         if self.ends_with is not None:
@@ -202,6 +214,34 @@ def record_node_run(session: AsyncSession, action: str, node_id: UUID | None, no
     record(session, action, "node", node_id, node_name, summary=f"{report.status}: {report.message}")
 
 
+class Change(NamedTuple):
+    """A row written by a Core statement (bulk upserts), as the session's events would have
+    seen it: ``action`` create or update, the row's columns before and after."""
+
+    model: type
+    action: str
+    old: Mapping[str, Any]
+    new: Mapping[str, Any]
+
+
+async def record_changes(session: AsyncSession, changes: Sequence[Change], at: datetime) -> None:
+    """The entries the unit of work would have written for ``changes`` (nothing without an actor)."""
+    actor = _actor(session)
+    if actor is None:
+        return
+    rows = []
+    for change in changes:
+        audited = AUDITED[change.model]
+        if change.action == "create":
+            action, diff = "create", audited.created(change.new)
+        else:
+            action, diff = audited.update_action(change.old, change.new), audited.diff(change.old, change.new, change.new.keys())
+        if diff:
+            rows.append(_row(session, actor, at, action, audited.entity_type, change.new.get("id"), audited.name(change.new), diff))
+    if rows:
+        await (await session.connection()).execute(insert(AuditEntry.__table__), rows)
+
+
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.connection().execute(insert(AuditEntry.__table__), rows)
@@ -267,10 +307,13 @@ def _do_orm_execute(state: ORMExecuteState) -> Any:
     if actor is None or target is None:
         return None
     table, audited = target
-    # The rows the statement will touch, read in the same transaction, then read again after.
+    # The rows the statement will touch, read in the same transaction, then read again after;
+    # its WHERE may hold bound parameters (OpenLineage's statements, which a dbt import runs as
+    # an admin), read with each of the statement's parameter sets.
     where = state.statement.whereclause
     query = select(table) if where is None else select(table).where(where)
-    before = {row.id: dict(row._mapping) for row in state.session.connection().execute(query)}
+    sets = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    before = {row.id: dict(row._mapping) for params in sets for row in state.session.connection().execute(query, params)}
     if not before:
         return None
     result = state.invoke_statement()

@@ -12,7 +12,7 @@ import msgspec
 from advanced_alchemy.extensions.litestar.providers import FilterTypes, create_service_dependencies
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.openapi.spec import OpenAPIMediaType
 from litestar.openapi.spec import Operation, RequestBody, Schema
 from litestar.di import NamedDependency
@@ -85,6 +85,11 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
         throttle: NamedDependency[LoginThrottle],
     ) -> AccessToken:
+        if not settings.local_login:
+            raise PermissionDeniedException(
+                f"Signing in with a DLV username and password is turned off (DLV_LOCAL_LOGIN=false): sign in with "
+                f"{settings.oidc_provider_name} at GET /api/auth/oidc/login, or send a token of the identity provider."
+            )
         credentials = await _read_login(request)
         address = request.client.host if request.client else "unknown"
         if (wait := throttle.retry_after(credentials.username, address)) is not None:

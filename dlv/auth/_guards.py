@@ -14,7 +14,9 @@ from dlv.db.models import Role
 
 # Reachable without credentials: logging in, liveness, Prometheus metrics (counts and timings
 # only, see dlv.observability), the API description, the UI.
-PUBLIC_PATHS = frozenset({"/api/auth/login", "/health", "/metrics", "/schema", "/"})
+PUBLIC_PATHS = frozenset({"/api/auth/login", "/health", "/metrics", "/schema", "/"}) | frozenset(
+    {"/api/auth/providers", "/api/auth/oidc/login", "/api/auth/oidc/callback", "/api/auth/oidc/logout"}  # single sign-on
+)
 PUBLIC_PREFIXES = ("/schema/", "/ui", "/assets/")
 # API tokens only: may post OpenLineage events and nothing else.
 INGEST_ROLE = "ingest"

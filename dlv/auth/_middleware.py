@@ -2,7 +2,9 @@
 
 A request without credentials passes through as anonymous (guards then decide); a request
 with a bad, expired or revoked credential is refused with 401 here. The credential is a
-login's JWT or an API token (``dlv_...``), told apart by that prefix.
+login's JWT or an API token (``dlv_...``), told apart by that prefix, or, with single
+sign-on configured, an ID or access token of the OpenID provider (told apart from DLV's
+HS256 logins by its asymmetric signature algorithm).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlv.auth._api_tokens import TOKENS, RejectedToken, is_api_token
 from dlv.auth._guards import LOGIN_HINT, Principal
+from dlv.auth._oidc_provider import is_provider_token, provider_principal
 from dlv.auth._tokens import InvalidToken, credential_version, read_access_token
 from dlv.config import previous_secret_keys
 from dlv.db.models import User
@@ -44,6 +47,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException(str(exc)) from None
             principal = Principal(id=str(api_token.id), name=api_token.name, role=api_token.role, kind="token")
             return AuthenticationResult(user=principal, auth=token)
+        if is_provider_token(token, state.oidc):
+            return AuthenticationResult(user=await provider_principal(state.oidc, state.settings, token), auth=token)
         try:
             claims = read_access_token(token, state.settings.secret_key, previous_secret_keys(state.settings))
         except InvalidToken as exc:

@@ -51,10 +51,13 @@ class Relation(msgspec.Struct, kw_only=True):
 
 class ColumnUse(msgspec.Struct, frozen=True):
     """``source_column`` is read by the dependent; ``target_column`` is the column it feeds,
-    or None when it only shapes the result (a join key, a filter, an expression)."""
+    or None when it only shapes the result (a join key, a filter, an expression).
+    ``transformation``, when the dependent's SQL was read, is how (OpenLineage's type/subtype,
+    ``DIRECT/AGGREGATION``)."""
 
     source_column: str
     target_column: str | None
+    transformation: str | None = None
 
 
 class Dependency(msgspec.Struct, kw_only=True):

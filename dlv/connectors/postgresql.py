@@ -4,6 +4,7 @@ its tables, views and materialized views with their columns and view lineage."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -18,6 +19,8 @@ from dlv.connectors._ssh import SSH_TUNNEL_SECRETS, SSHTunnel, check_credentials
 from dlv.connectors._types import CheckContext, ConfigError, Host, NodeType, Port, TimeoutSeconds
 from dlv.connectors.hookspecs import hookimpl
 from dlv.connectors._catalog import Catalog, CatalogColumn, ColumnUse, Dependency, Discovery, DiscoveryScope, Relation, RelationKind
+from dlv.connectors._pg_routines import routine_dependencies
+from dlv.sqllineage import WHOLE_DATASET, SqlLineage, analyze
 
 SSLMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 Identifier = Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
@@ -232,6 +235,9 @@ DEPENDENCIES = """
       AND d.refobjid <> r.ev_class AND r.ev_class = ANY($1::oid[])
     ORDER BY 1, 2, 3
 """
+# A view's query as PostgreSQL keeps it; read with search_path set to pg_catalog alone, so
+# every relation in it is written with its schema.
+VIEW_DEFINITIONS = "SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid, true) AS sql FROM pg_catalog.pg_class c WHERE c.oid = ANY($1::oid[])"
 KINDS: dict[str, RelationKind] = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "materialized_view"}
 CATALOG_READ_SECONDS = 600.0
 
@@ -253,21 +259,23 @@ async def _read_catalog(connection: asyncpg.Connection, config: PostgreSQLConfig
         columns = used.setdefault((row["target_oid"], row["source_oid"]), set())
         if row["source_column"] is not None:
             columns.add(row["source_column"])
+    await connection.execute("SET search_path TO pg_catalog")
+    definitions = {row["oid"]: row["sql"] for row in await connection.fetch(VIEW_DEFINITIONS, views)}
+    # Parsing is CPU work (milliseconds a view): in a thread, so the server's loop keeps answering.
+    parsed = await asyncio.to_thread(lambda: {oid: _view_lineage(definitions.get(oid), database, oid, used, every) for oid in views})
     dependencies = []
     for (target_oid, source_oid), columns in used.items():
         target, source = wanted[target_oid], every[source_oid]
-        # The catalog says which columns a view reads, not which output each feeds; a column the
-        # view outputs under its own name is taken as feeding it, any other only shapes the rows.
-        outputs = {column.name for column in target.columns}
         dependencies.append(
             Dependency(
                 source=source.name,
                 source_schema=source.schema,
                 source_kind=source.kind,
                 target=target.name,
-                columns=[ColumnUse(name, name if name in outputs else None) for name in sorted(columns)],
+                columns=column_uses(columns, target, source.name, parsed[target_oid]),
             )
         )
+    dependencies.extend(await routine_dependencies(connection, database, scope, every, wanted))
     return Catalog(
         namespace=f"postgres://{_target(config)}",
         database=database,
@@ -275,6 +283,32 @@ async def _read_catalog(connection: asyncpg.Connection, config: PostgreSQLConfig
         relations=list(wanted.values()),
         dependencies=dependencies,
     )
+
+
+def _view_lineage(sql: str | None, database: str, oid: int, used: dict[tuple[int, int], set[str]], every: dict[int, Relation]) -> SqlLineage | None:
+    """The view's parsed SQL, its sources' columns known (for ``*`` and unqualified columns)."""
+    if not sql:
+        return None
+    tables = {every[source].name: [c.name for c in every[source].columns] for target, source in used if target == oid and source in every}
+    return analyze(sql, "postgres", database=database, tables=tables)
+
+
+def column_uses(columns: set[str], target: Relation, source: str, lineage: SqlLineage | None) -> list[ColumnUse]:
+    """How the view ``target`` uses the ``columns`` of ``source`` that pg_depend lists: from
+    its parsed SQL when it parsed (each output a column feeds, with the transformation), the
+    rest as PostgreSQL says it: a column the view outputs under its own name is taken as
+    feeding it, any other only shapes the rows."""
+    uses = []
+    if lineage is not None:
+        uses = [
+            ColumnUse(c.source_column, None if c.target_column == WHOLE_DATASET else c.target_column, f"{c.type}/{c.subtype}")
+            for c in lineage.columns
+            if c.source_table == source
+        ]
+    explained = {use.source_column for use in uses}
+    outputs = {column.name for column in target.columns}
+    uses.extend(ColumnUse(name, name if name in outputs else None) for name in sorted(columns - explained))
+    return sorted(set(uses), key=lambda use: (use.source_column, use.target_column or "", use.transformation or ""))
 
 
 @hookimpl

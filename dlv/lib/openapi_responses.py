@@ -82,6 +82,10 @@ PARTICULAR: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/v1/lineage"): (404, 504),
     ("GET", "/api/v1/column-lineage"): (404, 504),
     **{write: (405,) for write in MARQUEZ_WRITES},
+    # Single sign-on (dlv.auth): not configured (404), the provider unreachable (503), and the
+    # callback's refusals: the provider's or an invalid ID token (401), no accepted group (403).
+    ("GET", "/api/auth/oidc/login"): (404,),
+    ("GET", "/api/auth/oidc/callback"): (401, 403, 404),
 }
 
 

@@ -14,6 +14,7 @@ from dlv.lineage._graph import LineageGraph
 from dlv.lineage._edges import LATER_COMPLETIONS, PAIR_VERSIONS, RETIRE_SUPERSEDED, SUPERSEDED_EDGES, EdgeWriter, now, superseded_params
 from dlv.lineage._schemas import AssetCreate, ColumnMapping, Field
 from dlv.lineage._bulk import bulk_upsert
+from dlv.lineage._import import import_lineage, read_lineage_file
 from dlv.lineage._service import AssetService, ProcessService
 from dlv.lib.http_policy import BODY_LIMIT_SETTING
 
@@ -44,7 +45,9 @@ __all__ = [
     "LineageGraph",
     "ProcessService",
     "bulk_upsert",
+    "import_lineage",
     "lineage_routes",
     "now",
+    "read_lineage_file",
     "superseded_params",
 ]

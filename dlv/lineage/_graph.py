@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.orm import noload
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,7 +132,9 @@ class LineageGraph:
                 raise NotFound(f"No {entity_type} named {name!r} in namespace {namespace!r}.", field="name", source="query")
             return self._start_at(found, entity_type)
         for model, kind in ((DataAsset, ASSET), (Process, PROCESS)):
-            found = await self.session.get(model, node_id)
+            # Not the asset's aliases (a second query, loaded with every asset otherwise): a
+            # start needs its name and fields.
+            found = await self.session.get(model, node_id, options=[noload(DataAsset.aliases)] if model is DataAsset else None)
             if found is not None:
                 return self._start_at(found, kind)
         if allow_catalog_node:

@@ -43,6 +43,8 @@ class ColumnMapping(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     target_field: Text
     transformation: str | None = None
     source_asset_id: UUID | None = None
+    # ``sql``: derived from SQL (a job's sql facet, a view's definition, a dbt model), not stated.
+    origin: Literal["sql"] | None = None
 
 
 class AssetCreate(msgspec.Struct, forbid_unknown_fields=True):

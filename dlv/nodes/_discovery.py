@@ -149,6 +149,9 @@ def _schema_of(name: str, database: str) -> str | None:
 
 
 def _mapping(use: ColumnUse) -> ColumnMapping:
+    if use.transformation is not None:  # read from the view's SQL
+        target = use.target_column or WHOLE_ROW
+        return ColumnMapping(source_field=use.source_column, target_field=target, transformation=use.transformation, origin="sql")
     if use.target_column is None:
         return ColumnMapping(source_field=use.source_column, target_field=WHOLE_ROW, transformation=INDIRECT)
     return ColumnMapping(source_field=use.source_column, target_field=use.target_column)

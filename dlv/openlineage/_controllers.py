@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from datetime import datetime
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from dlv.observability import Metrics, counting_ingest
 from dlv.openlineage._schemas import EventPage, EventRead, IngestResult
 from dlv.openlineage._service import EventLog
 from dlv.openlineage._writer import IngestWriter
+from dlv.openlineage._derive import derive_from_sql, needs_sql
 from dlv.openlineage._spec import RunEvent, parse_event
 
 
@@ -79,7 +81,9 @@ class OpenLineageController(Controller):
         """Takes a RunEvent, JobEvent or DatasetEvent (spec 2-0-x) exactly as OpenLineage clients send it,
         optionally gzip-compressed. 201 when stored, 200 when the same event was already received."""
         with counting_ingest(metrics):
-            parsed = parse_event(await read_body(request, settings.openlineage_max_body_bytes))
+            parsed = parse_event(await read_body(request, settings.openlineage_max_body_bytes), derive=False)
+            if needs_sql(parsed.event):  # parsing SQL is CPU work: off the loop, which keeps answering
+                await asyncio.to_thread(derive_from_sql, parsed.event)
             # The process's writer applies it, in one transaction with whatever other requests
             # queued meanwhile (dlv.openlineage._writer).
             stored = await ingest_writer.submit(parsed)

@@ -215,6 +215,7 @@ def _column_mappings(dataset: Dataset, assets: dict[Key, Any]) -> list[ColumnMap
                     target_field=target,
                     transformation=_transformation(column, source.transformations),
                     source_asset_id=asset.id if asset is not None else None,
+                    origin="sql" if source.origin == "sql" else None,
                 )
             )
     return mappings

@@ -78,6 +78,8 @@ class Run(msgspec.Struct, rename="camel"):
 
 class SqlJobFacet(_Facet):
     query: str
+    # Facet 1-1-0: the SQL dialect (``postgres``, ``snowflake``...), read to parse the query.
+    dialect: str | None = None
 
 
 class DocumentationFacet(_Facet):
@@ -148,11 +150,13 @@ class Transformation(msgspec.Struct):
     masking: bool | None = None
 
 
-class InputField(msgspec.Struct):
+class InputField(msgspec.Struct, omit_defaults=True):
     namespace: Namespace
     name: Name
     field: FieldName
     transformations: list[Transformation] = []
+    # Not in the spec: ``sql`` on mappings DLV derived from the job's SQL (``_derive``).
+    origin: str | None = None
 
 
 class ColumnLineageField(msgspec.Struct, rename="camel"):
@@ -313,7 +317,9 @@ def _event_type(payload: dict[str, Any]) -> type[Event]:
     raise invalid("$.job", "is required (a RunEvent or JobEvent names its job; a DatasetEvent has a dataset)")
 
 
-def parse_event(body: bytes) -> ParsedEvent:
+def parse_event(body: bytes, *, derive: bool = True) -> ParsedEvent:
+    """The event, with what its job's SQL says and it does not (``_derive``); ``derive=False``
+    leaves that to the caller (the API does it off the event loop)."""
     try:
         payload = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
@@ -330,6 +336,10 @@ def parse_event(body: bytes) -> ParsedEvent:
         event.event_time.astimezone(timezone.utc)
     except OverflowError:
         raise invalid("$.eventTime", "lies outside the years 1 to 9999 in UTC (send a real instant)") from None
+    if derive:
+        from dlv.openlineage._derive import derive_from_sql  # it reads these Structs; here so every path derives
+
+        derive_from_sql(event)
     # Sorted keys make the hash independent of how the producer ordered the JSON.
     digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
     return ParsedEvent(event=event, payload=payload, event_hash=digest, text=body.decode())

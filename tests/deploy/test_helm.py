@@ -30,6 +30,7 @@ HELM = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlv" 
 # database URL carries the PostgreSQL password).
 SECRET_SETTINGS = {
     "DLV_SECRET_KEY", "DLV_PREVIOUS_SECRET_KEYS", "DLV_DATABASE_URL", "DLV_NEO4J_PASSWORD", "DLV_ADMIN_PASSWORD", "DLV_SMTP_PASSWORD",
+    "DLV_OIDC_CLIENT_SECRET",
     "DLV_KAFKA_SASL_PASSWORD",
 }
 
@@ -44,7 +45,9 @@ OVERRIDE = {
     "redis": {"url": "redis://redis.cache.svc:6379/0"},
     "config": {"logLevel": "WARNING", "bulkMaxBodyBytes": 104857600, "graphQueryTimeoutSeconds": 2.5,
                "corsOrigins": "https://catalog.example.com", "plugins": "postgresql,http", "trustedProxies": "10.244.0.0/16",
-               "smtpHost": "smtp.example.com", "smtpUser": "dlv", "publicUrl": "https://lineage.example.com"},
+               "smtpHost": "smtp.example.com", "smtpUser": "dlv", "publicUrl": "https://lineage.example.com",
+               "oidcIssuer": "https://login.example.com/realms/acme", "oidcClientId": "dlv", "oidcAdminGroups": "dlv-admins",
+               "oidcViewerGroups": "dlv-viewers,data-eng", "oidcAudience": "api://dlv"},
     "service": {"port": 8080},
     "kafka": {
         "enabled": True, "replicaCount": 3, "bootstrapServers": "kafka-0.kafka:9093,kafka-1.kafka:9093", "topic": "lineage.events",
@@ -207,6 +210,7 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         "DLV_ADMIN_PASSWORD": "a-long-admin-password",
         "DLV_PREVIOUS_SECRET_KEYS": "p" * 48,
         "DLV_SMTP_PASSWORD": "smtp-pw",
+        "DLV_OIDC_CLIENT_SECRET": "oidc-client-secret",
         "DLV_KAFKA_SASL_PASSWORD": "kafka-pw",
     }
     environ = {**data, **{name: secrets[name] for name in refs}}
@@ -225,6 +229,9 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         assert settings.bulk_max_body_bytes == 104857600 and settings.graph_query_timeout_seconds == 2.5
         assert settings.cors_origins == "https://catalog.example.com" and settings.plugins == "postgresql,http"
         assert settings.trusted_proxies == "10.244.0.0/16"
+        assert (settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret) == (
+            "https://login.example.com/realms/acme", "dlv", "oidc-client-secret")
+        assert settings.oidc_viewer_groups == "dlv-viewers,data-eng" and settings.local_login is True
         assert (settings.kafka_bootstrap_servers, settings.kafka_topic, settings.kafka_sasl_password) == (
             OVERRIDE["kafka"]["bootstrapServers"], "lineage.events", "kafka-pw")
         assert settings.kafka_consume is False  # the consumer Deployment consumes, not the API pods

@@ -72,8 +72,14 @@ class LiveServer:
 # Playwright keeps an event loop running on this thread while it is open, which would
 # break later tests that call asyncio.run() (migrations, for one).
 @pytest.fixture(scope="module")
+def live_server_env() -> dict[str, str]:
+    """More DLV_* settings for a module's server (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def live_server(
-    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, live_server_env: dict[str, str]
 ) -> Iterator[LiveServer]:
     _require_prerequisites()
     data_dir = tmp_path_factory.mktemp("dlv-e2e")
@@ -88,6 +94,7 @@ def live_server(
         "DLV_HOST": "127.0.0.1",
         "DLV_PORT": str(port),
         "DLV_LOG_LEVEL": "WARNING",
+        **live_server_env,
     }
     env.pop("DLV_NEO4J_URI", None)
     log = data_dir / "serve.log"

@@ -10,7 +10,7 @@ from dlv.db.models._nodes import Node, NodeCheck
 from dlv.db.models._outbox import GraphOutbox
 from dlv.db.models._openlineage import AssetAlias, LineageEvent
 from dlv.db.models._tokens import TOKEN_ROLES, ApiToken
-from dlv.db.models._users import Role, User
+from dlv.db.models._users import OidcLogin, Role, User
 
 metadata = orm_registry.metadata
 
@@ -32,6 +32,7 @@ __all__ = [
     "LineageEdge",
     "LineageEvent",
     "Node",
+    "OidcLogin",
     "NodeCheck",
     "Process",
     "Role",

@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { Me } from "../api/types";
-import { readToken, storeToken, UNAUTHORIZED_EVENT } from "./session";
+import { readToken, signedInWithSso, SSO_LOGOUT_PATH, storeToken, takeSsoToken, UNAUTHORIZED_EVENT } from "./session";
 
 interface AuthState {
   token: string | null;
@@ -21,7 +21,7 @@ const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [token, setToken] = useState(readToken);
+  const [token, setToken] = useState(() => takeSsoToken() ?? readToken());
   const [sessionExpired, setSessionExpired] = useState(false);
 
   const forget = useCallback(() => {
@@ -59,6 +59,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  const logout = useCallback(() => {
+    const sso = signedInWithSso();
+    forget();
+    if (sso) window.location.assign(SSO_LOGOUT_PATH);
+  }, [forget]);
+
   const value = useMemo<AuthState>(
     () => ({
       token,
@@ -69,9 +75,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       isAdmin: meQuery.data?.role === "admin",
       sessionExpired,
       login,
-      logout: forget,
+      logout,
     }),
-    [token, meQuery.data, meQuery.status, meQuery.error, meQuery.refetch, sessionExpired, login, forget],
+    [token, meQuery.data, meQuery.status, meQuery.error, meQuery.refetch, sessionExpired, login, logout],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -85,6 +85,12 @@ def columns_from(graph: dict[str, Any], source_id: str) -> set[tuple[str, str]]:
     return {(column["source_field"], column["target_field"]) for column in edge["columns"]}
 
 
+def typed_columns_from(graph: dict[str, Any], source_id: str) -> set[tuple[str, str, str | None, str | None]]:
+    """(source field, target field, transformation, origin) of the edge from ``source_id``."""
+    [edge] = [edge for edge in graph["edges"] if edge["source_id"] == source_id]
+    return {(c["source_field"], c["target_field"], c.get("transformation"), c.get("origin")) for c in edge["columns"]}
+
+
 async def test_discovery_creates_assets_fields_and_view_lineage_then_follows_changes(
     client: Client, admin_headers, postgres_server, source_database
 ) -> None:
@@ -126,12 +132,21 @@ async def test_discovery_creates_assets_fields_and_view_lineage_then_follows_cha
     assert {"source_id": ids["sales.orders"], "origin": "discovery"}.items() <= next(
         edge for edge in details["edges"] if edge["source_id"] == ids["sales.orders"]
     ).items()
-    assert columns_from(details, ids["sales.orders"]) == {("id", "id"), ("amount", "amount"), ("customer_id", "*")}
+    # The views' SQL is read: each column says how it feeds the view (origin sql).
+    assert typed_columns_from(details, ids["sales.orders"]) == {
+        ("id", "id", "DIRECT/IDENTITY", "sql"), ("amount", "amount", "DIRECT/IDENTITY", "sql"), ("customer_id", "*", "INDIRECT/JOIN", "sql"),
+    }
     assert ("name", "name") in columns_from(details, ids["sales.customers"])
     big = await upstream(client, admin_headers, ids["sales.big_orders"])  # a view of a view
-    assert columns_from(big, ids["sales.order_details"]) == {("id", "id"), ("amount", "amount")}
+    assert columns_from(big, ids["sales.order_details"]) == {("id", "id"), ("amount", "amount"), ("amount", "*")}
+    assert ("amount", "*", "INDIRECT/FILTER", "sql") in typed_columns_from(big, ids["sales.order_details"])
     revenue = await upstream(client, admin_headers, ids["sales.revenue_by_customer"])  # materialized
-    assert columns_from(revenue, ids["sales.orders"]) == {("customer_id", "customer_id"), ("amount", "*")}
+    # sum(amount) AS total: amount -> total as an aggregation, not amount -> * (issue: before
+    # the SQL was read, the catalog alone could only say "amount shapes the rows").
+    assert typed_columns_from(revenue, ids["sales.orders"]) == {
+        ("customer_id", "customer_id", "DIRECT/IDENTITY", "sql"), ("customer_id", "*", "INDIRECT/GROUP_BY", "sql"),
+        ("amount", "total", "DIRECT/AGGREGATION", "sql"),
+    }
     fx = await upstream(client, admin_headers, ids["sales.fx_rates"])
     assert columns_from(fx, ids["hidden.fx"]) == {("currency", "currency"), ("rate", "rate")}
 
@@ -156,9 +171,9 @@ async def test_discovery_creates_assets_fields_and_view_lineage_then_follows_cha
     assert everything[f"{db}.sales.legacy_orders"]["deleted_at"] is not None
     assert [field["name"] for field in live[f"{db}.sales.big_orders"]["fields"]] == ["id", "amount", "name"]
     big_now = await upstream(client, admin_headers, ids["sales.big_orders"])
-    assert columns_from(big_now, ids["sales.order_details"]) == {("id", "id"), ("amount", "amount"), ("name", "name")}
+    assert columns_from(big_now, ids["sales.order_details"]) == {("id", "id"), ("amount", "amount"), ("name", "name"), ("amount", "*")}
     big_then = await upstream(client, admin_headers, ids["sales.big_orders"], as_of=before_changes.isoformat())
-    assert columns_from(big_then, ids["sales.order_details"]) == {("id", "id"), ("amount", "amount")}
+    assert columns_from(big_then, ids["sales.order_details"]) == {("id", "id"), ("amount", "amount"), ("amount", "*")}
     fx_then = await upstream(client, admin_headers, ids["sales.fx_rates"], as_of=before_changes.isoformat())
     assert {node_["id"] for node_ in fx_then["nodes"]} == {ids["sales.fx_rates"], ids["hidden.fx"]}
     fx_now = await upstream(client, admin_headers, ids["sales.fx_rates"])
@@ -244,3 +259,54 @@ async def test_the_cli_discovers_a_node_by_name(client: Client, admin_headers, s
     namespace = f"postgres://{postgres_server.host}:{postgres_server.port}"
     assert len(await assets_by_name(client, admin_headers, namespace)) == 8
     assert missing.exit_code == 1 and "No node named 'nope'" in missing.output
+
+
+VIEWS_FROM_SQL = """
+    CREATE SCHEMA sales;
+    CREATE TABLE sales.orders (id bigint PRIMARY KEY, customer_id integer, amount numeric(10, 2), created_at timestamptz);
+    CREATE VIEW sales.everything AS SELECT * FROM sales.orders;
+    CREATE VIEW sales.ranked AS
+        WITH recent AS (SELECT customer_id, amount, created_at FROM sales.everything WHERE created_at > now() - interval '30 days')
+        SELECT customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC) AS recency,
+               CASE WHEN amount > 100 THEN 'big' ELSE 'small' END AS size
+        FROM recent;
+    CREATE TABLE sales.totals (customer_id integer, total numeric);
+    CREATE FUNCTION sales.refresh_totals() RETURNS void LANGUAGE sql AS $$
+        INSERT INTO sales.totals (customer_id, total) SELECT customer_id, sum(amount) FROM sales.orders GROUP BY customer_id
+    $$;
+    CREATE PROCEDURE sales.keep_big() LANGUAGE sql BEGIN ATOMIC
+        INSERT INTO sales.totals (customer_id, total) SELECT o.customer_id, o.amount FROM sales.orders o WHERE o.amount > 100;
+    END;
+    CREATE FUNCTION sales.customer_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM sales.orders $$;
+"""
+
+
+async def test_view_sql_gives_column_lineage_through_stars_ctes_windows_and_cases(client: Client, admin_headers, postgres_server) -> None:
+    name = f"shop_{secrets.token_hex(4)}"
+    postgres_server.create_database(name)
+    await execute(postgres_server, name, VIEWS_FROM_SQL)
+    node = await create_node(client, admin_headers, "shop", "postgresql", postgres_config(postgres_server, database=name))
+    assert (await discover(client, admin_headers, node["id"]))["status"] == "ok"
+    assets = await assets_by_name(client, admin_headers, f"postgres://{postgres_server.host}:{postgres_server.port}")
+    ids = {full.split(".", 1)[1]: asset["id"] for full, asset in assets.items()}
+
+    everything = await upstream(client, admin_headers, ids["sales.everything"])  # SELECT * (PostgreSQL expands it)
+    assert {(s, t, kind) for s, t, kind, _ in typed_columns_from(everything, ids["sales.orders"])} == {
+        (column, column, "DIRECT/IDENTITY") for column in ("id", "customer_id", "amount", "created_at")
+    }
+    ranked = await upstream(client, admin_headers, ids["sales.ranked"])  # a view of a view, through a CTE
+    assert typed_columns_from(ranked, ids["sales.everything"]) >= {
+        ("customer_id", "customer_id", "DIRECT/IDENTITY", "sql"),
+        ("customer_id", "recency", "INDIRECT/WINDOW", "sql"),
+        ("created_at", "recency", "INDIRECT/WINDOW", "sql"),
+        ("amount", "size", "INDIRECT/CONDITIONAL", "sql"),
+        ("created_at", "*", "INDIRECT/FILTER", "sql"),
+    }
+    # SQL-language routines that write a table: a function's text body and a procedure's
+    # BEGIN ATOMIC one, both into sales.totals (a function that only returns rows adds nothing).
+    totals = await upstream(client, admin_headers, ids["sales.totals"])
+    assert typed_columns_from(totals, ids["sales.orders"]) == {
+        ("customer_id", "customer_id", "DIRECT/IDENTITY", "sql"), ("customer_id", "*", "INDIRECT/GROUP_BY", "sql"),
+        ("amount", "total", "DIRECT/AGGREGATION", "sql"), ("amount", "total", "DIRECT/IDENTITY", "sql"),
+        ("amount", "*", "INDIRECT/FILTER", "sql"),
+    }

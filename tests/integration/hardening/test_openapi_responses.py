@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from tests.integration.hardening.conftest import Client
 
-ANONYMOUS = {("post", "/api/auth/login"), ("get", "/health")}
+ANONYMOUS = {("post", "/api/auth/login"), ("get", "/health")} | {
+    ("get", "/api/auth/providers"), ("get", "/api/auth/oidc/login"), ("get", "/api/auth/oidc/callback"), ("get", "/api/auth/oidc/logout")
+}
 
 
 async def _operations(client: Client) -> dict[tuple[str, str], dict]:

@@ -130,12 +130,18 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/alerts/events"): READ,
     ("GET", "/api/alerts/open"): READ,
     ("POST", "/api/alerts/events/{alert_id:uuid}/resolve"): ADMIN,
+    ("POST", "/api/import/dbt"): ADMIN,
     # The UI shell and its static files are public; the data they show comes from the API.
     ("GET", "/"): PUBLIC,
     ("GET", "/ui"): PUBLIC,
     ("GET", "/ui/{path:path}"): PUBLIC,
     ("GET", "/assets/{file_path:path}"): PUBLIC,
     ("HEAD", "/assets/{file_path:path}"): PUBLIC,
+    # Single sign-on: the login page's choices and the OpenID Connect flow (404 here: not configured).
+    ("GET", "/api/auth/providers"): PUBLIC,
+    ("GET", "/api/auth/oidc/login"): PUBLIC,
+    ("GET", "/api/auth/oidc/callback"): PUBLIC,
+    ("GET", "/api/auth/oidc/logout"): PUBLIC,
 }
 
 # Routes whose successful answer is an endless stream (Server-Sent Events). The in-process

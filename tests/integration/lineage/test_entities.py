@@ -177,6 +177,22 @@ async def test_a_large_bulk_upsert_keeps_history_and_refers_to_rows_of_the_same_
     assert sorted((item["columns"][0]["target_field"], item["valid_to"] is None) for item in history.json()["items"]) == [("amount", True), ("id", False)]
 
 
+async def test_an_edge_sent_twice_in_one_bulk_request_keeps_the_later_mapping(client, admin_headers) -> None:
+    def edge(field: str) -> dict:
+        return {"source": {"type": "asset", "namespace": WAREHOUSE, "name": "src"}, "target": {"type": "asset", "namespace": WAREHOUSE, "name": "dst"},
+                "columns": [{"source_field": field, "target_field": field}]}
+
+    body = {"assets": [{"namespace": WAREHOUSE, "name": "src"}, {"namespace": WAREHOUSE, "name": "dst"}], "edges": [edge("a"), edge("b")]}
+    response = await client.post("/api/lineage/bulk", json=body, headers=admin_headers)
+
+    assert response.json()["edges"] == {"created": 1, "updated": 1}
+    src = (await client.get("/api/lineage/assets", params={"searchString": "src"}, headers=admin_headers)).json()["items"][0]
+    current = (await client.get("/api/lineage/edges", params={"source_id": src["id"]}, headers=admin_headers)).json()["items"]
+    assert [item["columns"][0]["source_field"] for item in current] == ["b"]
+    history = await client.get("/api/lineage/edges", params={"source_id": src["id"], "include_retired": True}, headers=admin_headers)
+    assert sorted(item["columns"][0]["source_field"] for item in history.json()["items"]) == ["a", "b"]
+
+
 async def test_bulk_with_one_bad_row_names_it_and_stores_nothing(client, admin_headers, session_factory) -> None:
     body = {
         "assets": [{"namespace": WAREHOUSE, "name": "src"}, {"namespace": WAREHOUSE, "name": "dst"}],

@@ -3,9 +3,14 @@ and what its events imply (computed from the events, never written out by hand).
 
 from __future__ import annotations
 
+import copy
+import json
 from collections import defaultdict
 from typing import Any
 
+import msgspec
+
+from dlv.openlineage import parse_event
 from tests.integration.openlineage.conftest import fixture_events
 
 DEMO = "marquez_demo_metadata.template.json"
@@ -25,6 +30,23 @@ async def load(client: Any, headers: dict[str, str], *files: str) -> list[dict[s
     return sent
 
 
+def as_read(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with what DLV reads from its job's SQL (inputs, outputs, column lineage it
+    does not state; dlv.openlineage._derive, tested on its own in tests/integration/openlineage)."""
+    parsed = parse_event(json.dumps(event).encode()).event
+    if "run" not in event or not hasattr(parsed, "outputs"):
+        return event
+    event = copy.deepcopy(event)
+    for side in ("inputs", "outputs"):
+        if not event.get(side):
+            event[side] = [{"namespace": d.namespace, "name": d.name} for d in getattr(parsed, side)]
+    for raw, derived in zip(event["outputs"], parsed.outputs):
+        facets = raw.setdefault("facets", {})
+        if "columnLineage" not in facets and derived.facets.column_lineage is not None:
+            facets["columnLineage"] = msgspec.to_builtins(derived.facets.column_lineage)
+    return event
+
+
 class Implied:
     """What a list of OpenLineage run events says about jobs, datasets and runs."""
 
@@ -38,7 +60,7 @@ class Implied:
         self.columns: dict[tuple[str, str], dict[str, list[tuple[str, str, str]]]] = {}
         # Datasets only a column lineage facet names (the Marquez demo has one such input).
         self.named_by_columns: set[tuple[str, str]] = set()
-        for event in events:
+        for event in map(as_read, events):
             if "run" not in event:
                 continue
             job = (event["job"]["namespace"], event["job"]["name"])

@@ -79,6 +79,13 @@ env:
         name: {{ include "dlv.secretName" . }}
         key: DLV_SMTP_PASSWORD
         optional: true
+  # Optional: the client secret of single sign-on (OpenID Connect).
+  - name: DLV_OIDC_CLIENT_SECRET
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "dlv.secretName" . }}
+        key: DLV_OIDC_CLIENT_SECRET
+        optional: true
   # Optional: the password of DLV_KAFKA_SASL_USERNAME on the Kafka brokers.
   - name: DLV_KAFKA_SASL_PASSWORD
     valueFrom:
