@@ -317,12 +317,12 @@ def machine() -> str:
     )
 
 
-def write_results(text: str) -> None:
+def write_results(text: str, heading: str = SECTION) -> None:
     """Replace only this benchmark's section of bench/RESULTS.md; other sections belong to other benchmarks."""
     path = ROOT / "bench" / "RESULTS.md"
     current = path.read_text() if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = f"{SECTION}\n\n{text.strip()}\n\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"{heading}\n\n{text.strip()}\n\n"
     path.write_text(pattern.sub(section, current) if pattern.search(current) else current.rstrip() + "\n\n" + section)
 
 

@@ -153,7 +153,7 @@ class CorePlugin(InitPluginProtocol):
         writer = IngestWriter(alchemy, events)
         # Lifespans and middleware (which get the app, not a handler's dependencies) read these.
         app_config.state = State(
-            {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics}
+            {"settings": self.settings, "alchemy": alchemy, "connectors": connectors, "events": events, "metrics": metrics, "ingest_writer": writer}
         )
         app_config.state["oidc"] = OidcProvider(self.settings) if self.settings.oidc_issuer else None
         app_config.dependencies.update(app_dependencies(self.settings, connectors, events, writer, metrics))
@@ -171,6 +171,10 @@ class CorePlugin(InitPluginProtocol):
             app_config.lifespan.append(redis_events)
         if self.settings.neo4j_uri:
             app_config.lifespan.append(neo4j_lifespan)
+        if self.settings.kafka_consume:
+            from dlv.kafka import kafka_lifespan
+
+            app_config.lifespan.append(kafka_lifespan)
         app_config.middleware.insert(0, DefineMiddleware(BearerAuthMiddleware))
         # After authentication: the caller it found becomes the actor of the audit log.
         app_config.middleware.insert(1, AuditActorMiddleware())

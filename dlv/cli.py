@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from dlv.config import Settings, SettingsError, load_settings
+from dlv.consume import consume
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -76,8 +77,10 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
 
 @click.group()
 @click.version_option(package_name="dlv")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """DLV: data lineage you can query."""
+    ctx.obj = _settings  # how commands defined in other modules (dlv.consume) read their settings
 
 
 @main.command()
@@ -483,6 +486,9 @@ def secrets_rotate(old_key: str) -> None:
 
     rotated, current = _run(work)
     click.echo(f"Re-encrypted the secrets of {rotated} nodes ({current} already used the current key).")
+
+
+main.add_command(consume)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -81,6 +81,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     oidc_audience: str | None = None
     oidc_provider_name: str = "single sign-on"
     local_login: bool = True
+    # OpenLineage from Kafka (dlv.kafka): `dlv consume kafka`, or a task of `dlv serve` with
+    # kafka_consume; the dead-letter topic defaults to "<topic>.dlq".
+    kafka_consume: bool = False
+    kafka_bootstrap_servers: str | None = None
+    kafka_topic: str = "openlineage"
+    kafka_group_id: str = "dlv"
+    kafka_dead_letter_topic: str | None = None
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_ssl_cafile: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -207,6 +219,7 @@ def _check_limits(settings: Settings) -> None:
     _check_proxies(settings)
     _check_alerts(settings)
     _check_oidc(settings)
+    _check_kafka(settings)
 
 
 def _check_alerts(settings: Settings) -> None:
@@ -242,6 +255,22 @@ def _check_oidc(settings: Settings) -> None:
             "DLV_OIDC_ISSUER is set but neither DLV_OIDC_ADMIN_GROUPS nor DLV_OIDC_VIEWER_GROUPS is: expected the "
             "comma-separated groups whose members may sign in (otherwise everyone would be refused)."
         )
+
+
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def _check_kafka(settings: Settings) -> None:
+    if settings.kafka_consume and not settings.kafka_bootstrap_servers:
+        raise SettingsError("DLV_KAFKA_CONSUME=true needs DLV_KAFKA_BOOTSTRAP_SERVERS: the brokers to read from, such as kafka-1:9092,kafka-2:9092.")
+    if settings.kafka_security_protocol not in KAFKA_SECURITY_PROTOCOLS:
+        raise SettingsError(f"DLV_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol!r} is not valid: expected one of {', '.join(KAFKA_SECURITY_PROTOCOLS)}.")
+    sasl = settings.kafka_security_protocol.startswith("SASL_")
+    if sasl and settings.kafka_sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+        raise SettingsError(f"DLV_KAFKA_SASL_MECHANISM is not valid with {settings.kafka_security_protocol}: expected one of {', '.join(KAFKA_SASL_MECHANISMS)}.")
+    if sasl and not (settings.kafka_sasl_username and settings.kafka_sasl_password):
+        raise SettingsError("DLV_KAFKA_SECURITY_PROTOCOL=SASL_* needs DLV_KAFKA_SASL_USERNAME and DLV_KAFKA_SASL_PASSWORD.")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -62,6 +62,26 @@ class Metrics:
             ["node_type", "status"],
             registry=self.registry,
         )
+        # OpenLineage from Kafka (dlv.kafka): throughput is the rate of the counter.
+        self.kafka_messages = Counter(
+            "dlv_kafka_messages",
+            "Kafka messages consumed: stored, duplicate (the same event was stored before) or dead_lettered.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.kafka_lag = Gauge(
+            "dlv_kafka_consumer_lag",
+            "Messages on a partition this consumer owns that it has not committed yet.",
+            ["topic", "partition"],
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.kafka_waiting = Gauge(
+            "dlv_kafka_waiting_for_database",
+            "1 while the consumer waits for the database to come back (nothing is committed meanwhile).",
+            registry=self.registry,
+            multiprocess_mode="max",
+        )
 
 
 def session_metrics(session: AsyncSession) -> Metrics | None:

@@ -40,7 +40,7 @@ def api_env(compose: dict) -> dict[str, str]:
 def test_top_level_structure_follows_the_compose_spec(compose: dict) -> None:
     assert set(compose) <= {"name", "services", "volumes", "networks", "secrets", "configs"}
     assert "version" not in compose  # obsolete in the Compose specification
-    assert set(compose["services"]) == {"postgres", "neo4j", "api", "redis"}
+    assert set(compose["services"]) == {"postgres", "neo4j", "api", "redis", "kafka", "kafka-consumer"}
     for name, service in compose["services"].items():
         assert set(service) <= SERVICE_KEYS, f"{name}: unexpected keys {set(service) - SERVICE_KEYS}"
         assert "image" in service or "build" in service
@@ -145,3 +145,22 @@ def test_port_and_health_path_match_the_app(compose: dict, api_env: dict[str, st
 def test_the_first_admin_recipe_is_documented() -> None:
     text = COMPOSE.read_text()
     assert "docker compose exec api dlv user create" in text
+
+
+def test_the_kafka_profile_runs_a_broker_and_a_dlv_consumer_of_it(compose: dict, api_env: dict[str, str], tmp_path) -> None:
+    services = compose["services"]
+    broker, consumer = services["kafka"], services["kafka-consumer"]
+    assert broker["profiles"] == consumer["profiles"] == ["kafka"]
+    assert all("kafka" not in service.get("depends_on", {}) for name, service in services.items() if name != "kafka-consumer")
+    assert consumer["depends_on"] == {"api": {"condition": "service_healthy"}, "kafka": {"condition": "service_healthy"}}
+    assert consumer["image"] == services["api"]["image"]
+    assert consumer["command"][:3] == ["dlv", "consume", "kafka"]
+    port = consumer["command"][consumer["command"].index("--metrics-port") + 1]
+    assert f"127.0.0.1:{port}/metrics" in " ".join(consumer["healthcheck"]["test"])
+    # The API's settings (the anchor), plus the brokers: a listener the broker advertises in the network.
+    env = {key: interpolate(str(value), ENV) for key, value in consumer["environment"].items()}
+    assert api_env.items() <= env.items()
+    assert f"PLAINTEXT://{env['DLV_KAFKA_BOOTSTRAP_SERVERS']}" in broker["environment"]["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    settings = load_settings({**env, "DLV_DATA_DIR": str(tmp_path)})
+    assert (settings.kafka_topic, settings.kafka_group_id) == ("openlineage", "dlv")
+    assert set(env) <= SETTINGS

@@ -31,6 +31,7 @@ HELM = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlv" 
 SECRET_SETTINGS = {
     "DLV_SECRET_KEY", "DLV_PREVIOUS_SECRET_KEYS", "DLV_DATABASE_URL", "DLV_NEO4J_PASSWORD", "DLV_ADMIN_PASSWORD", "DLV_SMTP_PASSWORD",
     "DLV_OIDC_CLIENT_SECRET",
+    "DLV_KAFKA_SASL_PASSWORD",
 }
 
 RELEASE = "prod"
@@ -48,6 +49,11 @@ OVERRIDE = {
                "oidcIssuer": "https://login.example.com/realms/acme", "oidcClientId": "dlv", "oidcAdminGroups": "dlv-admins",
                "oidcViewerGroups": "dlv-viewers,data-eng", "oidcAudience": "api://dlv"},
     "service": {"port": 8080},
+    "kafka": {
+        "enabled": True, "replicaCount": 3, "bootstrapServers": "kafka-0.kafka:9093,kafka-1.kafka:9093", "topic": "lineage.events",
+        "groupId": "dlv-prod", "deadLetterTopic": "lineage.events.refused", "securityProtocol": "SASL_SSL",
+        "saslMechanism": "SCRAM-SHA-512", "saslUsername": "dlv", "sslCafile": "/etc/kafka-ca/ca.pem",
+    },
     "ingress": {
         "enabled": True,
         "className": "nginx",
@@ -82,9 +88,15 @@ def _template(helm: Path, *args: str) -> dict[str, dict]:
     proc = _run(helm, "template", RELEASE, str(CHART), *args)
     assert proc.returncode == 0, proc.stderr
     objects = [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
-    kinds = [obj["kind"] for obj in objects]
+    kinds = [_key(obj) for obj in objects]
     assert len(kinds) == len(set(kinds)), kinds
-    return {obj["kind"]: obj for obj in objects}
+    return {_key(obj): obj for obj in objects}
+
+
+def _key(obj: dict) -> str:
+    """The object's kind; the Kafka consumer's Deployment, a second one, as Deployment/kafka-consumer."""
+    component = obj["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+    return f"{obj['kind']}/{component}" if component == "kafka-consumer" else obj["kind"]
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +139,7 @@ def test_default_render_has_no_ingress_and_the_override_has_one(
     default: dict[str, dict], override: dict[str, dict]
 ) -> None:
     assert set(default) == {"ConfigMap", "Service", "Deployment", "Job"}
-    assert set(override) == {"ConfigMap", "Service", "Deployment", "Job", "Ingress"}
+    assert set(override) == {"ConfigMap", "Service", "Deployment", "Job", "Ingress", "Deployment/kafka-consumer"}
 
 
 @pytest.mark.parametrize(("values", "replicas", "workers"), [("default", 2, "2"), ("override", 3, "4")])
@@ -199,6 +211,7 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         "DLV_PREVIOUS_SECRET_KEYS": "p" * 48,
         "DLV_SMTP_PASSWORD": "smtp-pw",
         "DLV_OIDC_CLIENT_SECRET": "oidc-client-secret",
+        "DLV_KAFKA_SASL_PASSWORD": "kafka-pw",
     }
     environ = {**data, **{name: secrets[name] for name in refs}}
     settings = load_settings(environ)
@@ -219,6 +232,9 @@ def test_every_setting_reaches_the_api_and_load_settings_accepts_it(
         assert (settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret) == (
             "https://login.example.com/realms/acme", "dlv", "oidc-client-secret")
         assert settings.oidc_viewer_groups == "dlv-viewers,data-eng" and settings.local_login is True
+        assert (settings.kafka_bootstrap_servers, settings.kafka_topic, settings.kafka_sasl_password) == (
+            OVERRIDE["kafka"]["bootstrapServers"], "lineage.events", "kafka-pw")
+        assert settings.kafka_consume is False  # the consumer Deployment consumes, not the API pods
 
 
 @pytest.mark.parametrize("values", ["default", "override"])
@@ -320,3 +336,27 @@ def test_values_hold_no_secret_values() -> None:
     assert values["existingSecret"]
     flat = yaml.safe_dump(values).lower()
     assert "password:" not in flat and "secret_key" not in flat
+
+
+def test_the_kafka_consumer_deployment_runs_dlv_consume_kafka_with_the_api_settings(override: dict[str, dict]) -> None:
+    consumer = override["Deployment/kafka-consumer"]
+    assert consumer["spec"]["replicas"] == 3
+    pod = consumer["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert container["command"] == ["dlv", "consume", "kafka", "--metrics-port", "9100"]
+    assert "consume" in main.commands and "kafka" in main.commands["consume"].commands  # type: ignore[attr-defined]
+    api = _container(override, "Deployment")
+    assert (container["envFrom"], container["env"], container["image"]) == (api["envFrom"], api["env"], api["image"])
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]
+    assert pod["metadata"]["annotations"]["prometheus.io/port"] == "9100"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    # Neither the API's Deployment nor its Service selects the consumer's pods.
+    labels = pod["metadata"]["labels"].items()
+    assert consumer["spec"]["selector"]["matchLabels"].items() <= labels
+    assert not override["Service"]["spec"]["selector"].items() <= labels
+    assert not override["Deployment"]["spec"]["selector"]["matchLabels"].items() <= labels
+
+
+def test_the_kafka_consumer_needs_its_brokers(helm: Path) -> None:
+    proc = _run(helm, "template", RELEASE, str(CHART), "--set", "kafka.enabled=true")
+    assert proc.returncode != 0 and "kafka.bootstrapServers is required" in proc.stderr

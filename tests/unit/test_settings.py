@@ -81,3 +81,28 @@ def test_bad_alert_settings_stop_start_up_naming_the_variable(tmp_path, variable
     with pytest.raises(SettingsError, match=variable):
         load_settings({"DLV_DATA_DIR": str(tmp_path), variable: value})
 
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"DLV_KAFKA_CONSUME": "true"}, "DLV_KAFKA_BOOTSTRAP_SERVERS"),
+        ({"DLV_KAFKA_SECURITY_PROTOCOL": "TLS"}, "DLV_KAFKA_SECURITY_PROTOCOL"),
+        ({"DLV_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "DLV_KAFKA_SASL_MECHANISM": "GSSAPI"}, "DLV_KAFKA_SASL_MECHANISM"),
+        ({"DLV_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "DLV_KAFKA_SASL_MECHANISM": "PLAIN", "DLV_KAFKA_SASL_USERNAME": "dlv"}, "DLV_KAFKA_SASL_PASSWORD"),
+    ],
+)
+def test_bad_kafka_settings_stop_start_up_naming_the_variable(tmp_path, environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings({"DLV_DATA_DIR": str(tmp_path), **environ})
+
+
+def test_kafka_defaults_and_a_sasl_configuration(tmp_path) -> None:
+    defaults = load_settings({"DLV_DATA_DIR": str(tmp_path)})
+    assert (defaults.kafka_consume, defaults.kafka_topic, defaults.kafka_group_id, defaults.kafka_dead_letter_topic) == (False, "openlineage", "dlv", None)
+    sasl = load_settings({
+        "DLV_DATA_DIR": str(tmp_path), "DLV_KAFKA_CONSUME": "true", "DLV_KAFKA_BOOTSTRAP_SERVERS": "k1:9093,k2:9093",
+        "DLV_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "DLV_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "DLV_KAFKA_SASL_USERNAME": "dlv",
+        "DLV_KAFKA_SASL_PASSWORD": "kafka-secret-1",
+    })
+    assert sasl.kafka_consume and sasl.kafka_sasl_password == "kafka-secret-1"

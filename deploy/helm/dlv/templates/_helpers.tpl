@@ -86,6 +86,13 @@ env:
         name: {{ include "dlv.secretName" . }}
         key: DLV_OIDC_CLIENT_SECRET
         optional: true
+  # Optional: the password of DLV_KAFKA_SASL_USERNAME on the Kafka brokers.
+  - name: DLV_KAFKA_SASL_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "dlv.secretName" . }}
+        key: DLV_KAFKA_SASL_PASSWORD
+        optional: true
   {{- if .Values.neo4j.uri }}
   - name: DLV_NEO4J_PASSWORD
     valueFrom:
