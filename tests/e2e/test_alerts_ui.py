@@ -33,6 +33,8 @@ def test_an_admin_adds_a_channel_and_a_rule_and_sees_the_alert_it_fires(page, li
     expect(page.locator("body")).not_to_contain_text(WEBHOOK_SECRET_KEY)
 
     page.get_by_role("link", name="Rules").click()
+    # The Channels page has a Name field too: fill the rule's only once its form is there.
+    expect(page.get_by_role("button", name="Add rule")).to_be_visible()
     page.get_by_label("Name", exact=True).fill("loader fails")
     page.get_by_label("Alert when").select_option("run_failed")
     page.get_by_role("checkbox", name="ops hook (webhook)").check()

@@ -70,15 +70,22 @@ async def test_a_failed_run_reaches_every_channel_signed_once_with_its_impact(cl
     assert sorted(mail.rcpt_tos) == ["bi-team@example.com", "ops@example.com"]
     assert message_from_bytes(mail.content)["Message-ID"] == f"<{payload['id']}@dlv>"
 
-    # Once: later dispatcher rounds send nothing again.
+    # Once: later dispatcher rounds send nothing again. The dispatcher records a delivery
+    # after the peer answered, so the states are read once they have all settled.
     await wait_for(lambda: True, 1.5, "a pause")
     assert len(receiver.received) == len(slack.received) == len(mailbox.messages) == 1
-    [alert] = await alerts(client, admin_headers)
+    [alert] = await wait_for(lambda: _settled(client, admin_headers), 20, "every delivery recorded")
     assert alert["id"] == payload["id"] and alert["resolved_at"] is None
     assert sorted((d["channel_name"], d["state"], d["attempts"]) for d in alert["deliveries"]) == [
         ("ops hook", "delivered", 1), ("ops mail", "delivered", 1), ("ops slack", "delivered", 1)
     ]
     assert all(d["attempt_log"][0]["ok"] for d in alert["deliveries"])
+
+
+async def _settled(client, admin_headers) -> list[dict] | None:
+    """The alerts, once none of their deliveries is still pending."""
+    found = await alerts(client, admin_headers)
+    return found if found and all(d["state"] != "pending" for a in found for d in a["deliveries"]) else None
 
 
 async def _fails_while_down(client, admin_headers, receiver, run_id: str) -> dict:
