@@ -176,7 +176,11 @@ def test_all_paths_between_two_tables(page, live_server) -> None:
 def test_hiding_jobs_keeps_the_paths_through_them(page, live_server) -> None:
     _open(page, live_server, "analytics.marts.fct_revenue", "&up=4")
     page.get_by_role("button", name="Filters").click()
-    page.get_by_role("checkbox", name="Show jobs").uncheck()
+    # The box shows the URL's filter, so it turns off after the navigation its click makes:
+    # click, then wait for it (uncheck() insists on the state changing during the click).
+    show_jobs = page.get_by_role("checkbox", name="Show jobs")
+    show_jobs.click()
+    expect(show_jobs).not_to_be_checked()
     expect(_node(page, "dbt_build_marts")).to_have_count(0)
     expect(_node(page, "analytics.staging.stg_orders")).to_be_visible()
     expect(page.locator(".react-flow__edge.folded").first).to_be_attached()
