@@ -145,23 +145,24 @@ async def _named(
 
 async def stored_keys(session: AsyncSession, keys: set[Key]) -> set[Key]:
     """Which of these (type, namespace, name) keys name a live stored asset or process."""
-    connection, found = await session.connection(), set()
+    return set(await _live_ids(await session.connection(), keys))
+
+
+async def _live_ids(connection: AsyncConnection, keys: set[Key]) -> dict[Key, UUID]:
+    """The ids of the live (not deleted) stored assets and processes these keys name."""
+    found: dict[Key, UUID] = {}
     for model, kind in ((DataAsset, ASSET), (Process, "process")):
         wanted = [(namespace, name) for end_type, namespace, name in keys if end_type == kind]
-        for (namespace, name), row in (await _named(connection, model.__table__, wanted, ("namespace", "name", "deleted_at"))).items():
+        for (namespace, name), row in (await _named(connection, model.__table__, wanted, ("id", "namespace", "name", "deleted_at"))).items():
             if row["deleted_at"] is None:
-                found.add((kind, namespace, name))
+                found[(kind, namespace, name)] = row["id"]
     return found
 
 
 async def _edge_ends(connection: AsyncConnection, edges: Sequence[BulkEdge], ids: dict[Key, UUID]) -> list[Ends]:
     """Each edge's (id, type) ends: rows of this request, else live assets and processes."""
     missing = {(end.type, end.namespace, end.name) for edge in edges for end in (edge.source, edge.target)} - ids.keys()
-    for model, kind in ((DataAsset, ASSET), (Process, "process")):
-        wanted = [(namespace, name) for end_type, namespace, name in missing if end_type == kind]
-        for (namespace, name), row in (await _named(connection, model.__table__, wanted, ("id", "namespace", "name", "deleted_at"))).items():
-            if row["deleted_at"] is None:
-                ids[(kind, namespace, name)] = row["id"]
+    ids.update(await _live_ids(connection, missing))
     ends = []
     for index, edge in enumerate(edges):
         for end in (edge.source, edge.target):
